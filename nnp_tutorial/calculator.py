@@ -1,0 +1,58 @@
+"""ASE calculator for the potentials of nnp_tutorial.
+
+The calculator is thin: it asks a model for an :class:`~nnp_tutorial.model.Evaluation`
+and stores the results in ASE units (eV, eV/Å, eV/Å³, Voigt stress), so every
+ASE driver — optimisers, Verlet, Langevin, Berendsen NVT and NPT — can use it.
+
+Example
+-------
+>>> from nnp_tutorial.calculator import NNPCalculator            # doctest: +SKIP
+>>> atoms.calc = NNPCalculator(model)                             # doctest: +SKIP
+>>> atoms.get_potential_energy(), atoms.get_forces().shape        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ase.calculators.calculator import Calculator, PropertyNotImplementedError, all_changes
+from ase.stress import full_3x3_to_voigt_6_stress
+
+
+class NNPCalculator(Calculator):
+    """ASE calculator wrapping a :class:`~nnp_tutorial.model.BehlerParrinelloNetwork`.
+
+    Parameters
+    ----------
+    model : BehlerParrinelloNetwork
+        Any model with ``evaluate(atoms) -> Evaluation``.
+    **kwargs
+        Passed to :class:`ase.calculators.calculator.Calculator`.
+
+    Notes
+    -----
+    ``stress`` is available for cells periodic in all three directions. It is
+    the strain derivative of the potential energy divided by the volume; ASE's
+    barostats add the kinetic (ideal-gas) part themselves.
+    """
+
+    implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
+    default_parameters: dict[str, Any] = {}
+
+    def __init__(self, model, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes) -> None:
+        super().calculate(atoms, properties, system_changes)
+        result = self.model.evaluate(self.atoms)
+        self.results = {
+            "energy": result.energy,
+            "free_energy": result.energy,
+            "energies": result.atomic_energies,
+            "forces": result.forces,
+        }
+        if result.stress is not None:
+            self.results["stress"] = full_3x3_to_voigt_6_stress(result.stress)
+        elif "stress" in properties:
+            raise PropertyNotImplementedError("stress needs a cell periodic in all three directions")

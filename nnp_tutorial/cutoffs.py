@@ -1,0 +1,110 @@
+r"""Cutoff functions :math:`f_c(r)`, numbered as in n2p2 (``cutoff_type``).
+
+=====  =========  ===================================================================  ==========
+ code  name       formula for :math:`r < r_c` (zero beyond)                             inner α
+=====  =========  ===================================================================  ==========
+ 1     ``cos``    :math:`\tfrac12[\cos(\pi x)+1]`, :math:`x=(r-\alpha r_c)/(r_c-\alpha r_c)`,  yes
+                  :math:`f_c=1` for :math:`r<\alpha r_c`
+ 2     ``tanhu``  :math:`\tanh^3(1-r/r_c)` (unnormalised, RuNNer/Behler's choice)      no
+ 3     ``tanh``   :math:`\tanh^3(1-r/r_c)/\tanh^3(1)`, so :math:`f_c(0)=1` (PiNN's       no
+                  ``f2``)
+=====  =========  ===================================================================  ==========
+
+Each entry maps a distance tensor (any shape, Å) to :math:`f_c` of the same
+shape; they are differentiable everywhere, including at :math:`r_c`.
+
+Examples
+--------
+>>> import numpy as np
+>>> f = get_cutoff(2)
+>>> float(f(np.array([0.0]), rc=6.0, alpha=0.0)[0]) == np.tanh(1.0) ** 3
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import tensorflow as tf
+
+from .errors import UnknownNameError
+
+
+@dataclass(frozen=True)
+class CutoffFunction:
+    """One entry of the cutoff registry.
+
+    Attributes
+    ----------
+    code : int
+        n2p2 ``cutoff_type`` number.
+    name : str
+        Short name.
+    function : callable
+        ``function(r, rc, alpha) -> f_c`` on float64 tensors (Å).
+    uses_alpha : bool
+        Whether the inner cutoff parameter α is used.
+    """
+
+    code: int
+    name: str
+    function: Callable
+    uses_alpha: bool
+
+    def __call__(self, r, rc: float, alpha: float = 0.0) -> tf.Tensor:
+        """Evaluate :math:`f_c(r)`; zero for ``r >= rc``."""
+        r = tf.convert_to_tensor(r, dtype=tf.float64)
+        inside = r < rc
+        # Evaluate on a clipped copy so that the unused branch never produces
+        # NaN or non-zero gradients outside the cutoff.
+        value = self.function(tf.where(inside, r, tf.zeros_like(r)), rc, alpha)
+        return tf.where(inside, value, tf.zeros_like(r))
+
+
+_REGISTRY: dict[int, CutoffFunction] = {}
+
+
+def register_cutoff(code: int, name: str, *, uses_alpha: bool = False):
+    """Decorator adding a cutoff formula to the registry; duplicate codes are refused."""
+
+    def wrap(function: Callable) -> Callable:
+        if code in _REGISTRY or any(c.name == name for c in _REGISTRY.values()):
+            raise ValueError(f"cutoff type {code} ({name}) is already registered")
+        _REGISTRY[code] = CutoffFunction(code, name, function, uses_alpha)
+        return function
+
+    return wrap
+
+
+@register_cutoff(1, "cos", uses_alpha=True)
+def _cos(r, rc, alpha):
+    rci = alpha * rc
+    x = tf.maximum(r - rci, 0.0) / (rc - rci)
+    return 0.5 * (tf.cos(math.pi * x) + 1.0)
+
+
+@register_cutoff(2, "tanhu")
+def _tanhu(r, rc, alpha):
+    return tf.tanh(1.0 - r / rc) ** 3
+
+
+@register_cutoff(3, "tanh")
+def _tanh(r, rc, alpha):
+    return tf.tanh(1.0 - r / rc) ** 3 / math.tanh(1.0) ** 3
+
+
+def get_cutoff(code: int | str) -> CutoffFunction:
+    """Look up a cutoff function by n2p2 code (``2``) or name (``"tanhu"``).
+
+    Raises
+    ------
+    UnknownNameError
+        If no such cutoff exists; the message lists the valid ones.
+    """
+    for c in _REGISTRY.values():
+        if code == c.code or code == c.name or str(code) == str(c.code):
+            return c
+    valid = [f"{c.code} ({c.name})" for c in _REGISTRY.values()]
+    raise UnknownNameError("cutoff type", str(code), valid)

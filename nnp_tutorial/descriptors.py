@@ -1,0 +1,424 @@
+r"""Behler symmetry functions in TensorFlow (float64).
+
+:class:`SymmetryFunctionSet` turns pair vectors into the raw (unscaled)
+symmetry functions :math:`G` of every atom, with the formulas of
+:mod:`nnp_tutorial.symmetry_functions` and the cutoffs of
+:mod:`nnp_tutorial.cutoffs`. Everything is a function of the pair vectors
+:math:`\mathbf D_p = \mathbf r_j - \mathbf r_i` only, so the energy is
+translation invariant by construction and forces and the virial follow from one
+gradient :math:`\partial E/\partial \mathbf D_p` (see :mod:`nnp_tutorial.model`).
+
+Computation
+-----------
+Functions with the same central element, neighbour element(s), type and
+cutoff radius form a *term group*; a group evaluates all its functions at once
+as a ``(n_pairs or n_triples, n_functions)`` array and scatter-adds the rows
+onto the central atoms (``tf.math.unsorted_segment_sum``). Groups follow the
+template-method pattern: :class:`_TermGroup` applies the cutoff and sums,
+subclasses implement only their term (:class:`RadialTerms`,
+:class:`AngularTerms`). Inner cosine cutoffs with α > 0 are supported.
+
+Example
+-------
+>>> from ase.build import molecule
+>>> from nnp_tutorial.symmetry_functions import RadialG2
+>>> sfs = SymmetryFunctionSet({"H": [RadialG2("H", "O", 0.5, 0.0, 4.0)],
+...                            "O": [RadialG2("O", "H", 0.5, 0.0, 4.0)]}, cutoff_type=1)
+>>> g = sfs.compute(molecule("H2O"))
+>>> g["O"].shape, g["H"].shape
+((1, 1), (2, 1))
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+from ase import Atoms
+
+from .cutoffs import get_cutoff
+from .errors import UnknownElementError
+from .neighbors import PairList, neighbor_pairs, triples
+from .symmetry_functions import AngularG3, RadialG2, SymmetryFunction, n2p2_sort_key, sort_elements
+
+
+@dataclass
+class DescriptorInputs:
+    """Index arrays that tell :meth:`SymmetryFunctionSet.call` what to sum.
+
+    Attributes
+    ----------
+    vectors : ndarray of shape (n_pairs, 3)
+        Pair vectors D_p, Å.
+    rows : ndarray of shape (n_pairs,), int32
+        Row of each pair's centre in the output array of its element
+        (negative: the pair adds nothing, e.g. padding).
+    centers, neighbors : ndarray of shape (n_pairs,), int32
+        Atom indices i and j of each pair (negative for padding).
+    radial : list of ndarray
+        Per radial group, the pairs it sums over.
+    angular : list of tuple of ndarray
+        Per angular group, the two pair indices ``(p, q)`` of each triple.
+    n_rows : tuple of int
+        Number of output rows per element.
+    """
+
+    vectors: np.ndarray
+    rows: np.ndarray
+    centers: np.ndarray
+    neighbors: np.ndarray
+    radial: list[np.ndarray]
+    angular: list[tuple[np.ndarray, np.ndarray]]
+    n_rows: tuple[int, ...]
+
+    @property
+    def n_triples(self) -> int:
+        """Total number of triples over all angular groups."""
+        return sum(len(p) for p, _ in self.angular)
+
+    def sizes(self) -> tuple[int, ...]:
+        """Array lengths: pairs, then each radial group, then each angular group."""
+        return (len(self.vectors), *(len(i) for i in self.radial), *(len(p) for p, _ in self.angular))
+
+    def padded(self, sizes: tuple[int, ...], far: float) -> DescriptorInputs:
+        """Copy padded to ``sizes`` (each >= the current size; pairs >= current + 2).
+
+        Padding pairs lie at distance ``far`` (beyond every cutoff), have negative
+        rows and atom indices, and padding triples join the two padding pairs, so
+        padding contributes exactly zero to every output and gradient.
+        """
+        n = len(self.vectors)
+        extra = sizes[0] - n
+        if extra < 2:
+            raise ValueError("padding needs at least two extra pairs")
+        dummy = np.zeros((extra, 3))
+        dummy[0::2, 0] = far
+        dummy[1::2, 1] = far
+        minus = np.full(extra, -1, dtype=np.int32)
+
+        def grow(a: np.ndarray, size: int, fill: int) -> np.ndarray:
+            return np.concatenate([a, np.full(size - len(a), fill, dtype=np.int32)])
+
+        n_radial = len(self.radial)
+        return DescriptorInputs(
+            np.concatenate([self.vectors, dummy]),
+            np.concatenate([self.rows, minus]),
+            np.concatenate([self.centers, minus]),
+            np.concatenate([self.neighbors, minus]),
+            [grow(i, m, n) for i, m in zip(self.radial, sizes[1 : 1 + n_radial])],
+            [(grow(p, m, n), grow(q, m, n + 1)) for (p, q), m in zip(self.angular, sizes[1 + n_radial :])],
+            self.n_rows,
+        )
+
+    def tensors(self) -> tuple:
+        """Tensor arguments of the graph functions (``n_rows`` is passed separately)."""
+        return (
+            tf.constant(self.vectors, tf.float64),
+            tf.constant(self.rows, tf.int32),
+            tf.constant(self.centers, tf.int32),
+            tf.constant(self.neighbors, tf.int32),
+            [tf.constant(i, tf.int32) for i in self.radial],
+            [tf.constant(p, tf.int32) for p, _ in self.angular],
+            [tf.constant(q, tf.int32) for _, q in self.angular],
+        )
+
+
+class ShapeBuckets:
+    """Round array sizes up to a few shapes, so XLA compiles each shape once.
+
+    For each key (e.g. a composition) the first sizes seen are the reference;
+    later sizes are rounded up to ``reference * growth**k`` for the smallest
+    integer ``k`` (possibly negative) that fits all arrays at once. Structures
+    of similar density therefore share one compiled function.
+    """
+
+    def __init__(self, growth: float = 1.15, minimum: int = 16) -> None:
+        self.growth = growth
+        self.minimum = minimum
+        self._reference: dict[object, np.ndarray] = {}
+
+    def __call__(self, key: object, sizes: tuple[int, ...]) -> tuple[int, ...]:
+        need = np.asarray(sizes, dtype=np.float64) + 2  # room for the padding pairs
+        ref = self._reference.setdefault(key, np.maximum(need, self.minimum))
+        k = int(np.ceil(np.max(np.log(need / ref) / np.log(self.growth)) - 1e-9))
+        return tuple(int(x) for x in np.ceil(ref * self.growth**k).astype(np.int64))
+
+
+class _TermGroup:
+    """Functions sharing centre element, neighbour element(s), type and cutoff.
+
+    Subclasses implement :meth:`terms`; :meth:`__call__` multiplies by the
+    cutoff product and sums onto the central atoms.
+    """
+
+    def __init__(
+        self,
+        element: int,
+        neighbors: tuple[int, ...],
+        rc: float,
+        columns: list[int],
+        functions: list[SymmetryFunction],
+    ) -> None:
+        self.element = element
+        self.neighbors = neighbors
+        self.rc = rc
+        self.columns = columns
+        self.functions = functions
+
+
+class RadialTerms(_TermGroup):
+    r"""Type-2 terms :math:`e^{-\eta (r-r_s)^2}` of one group, shape (n_pairs, n_functions)."""
+
+    def terms(self, r: tf.Tensor) -> tf.Tensor:
+        eta = tf.constant([sf.eta for sf in self.functions], tf.float64)
+        rs = tf.constant([sf.rs for sf in self.functions], tf.float64)
+        return tf.exp(-eta * (r[:, None] - rs) ** 2)  # (pairs, K)
+
+    def __call__(self, r, fc, rows, index, n_rows) -> tf.Tensor:
+        r_g = tf.gather(r, index)  # (pairs_g,)
+        values = self.terms(r_g) * tf.gather(fc, index)[:, None]  # (pairs_g, K)
+        return tf.math.unsorted_segment_sum(values, tf.gather(rows, index), n_rows)  # (rows, K)
+
+
+def _integer_power(x: tf.Tensor, n: int) -> tf.Tensor:
+    """x**n for a small positive integer n by repeated squaring (exact, fast)."""
+    result, base = None, x
+    while n:
+        if n & 1:
+            result = base if result is None else result * base
+        n >>= 1
+        if n:
+            base = base * base
+    return result
+
+
+class AngularTerms(_TermGroup):
+    r"""Type-3 or type-9 terms of one group, shape (n_triples, n_functions).
+
+    :math:`2^{1-\zeta}\max(1+\lambda\cos\theta, 0)^\zeta e^{-\eta S}` with
+    :math:`S = (r_{ij}-r_s)^2 + (r_{ik}-r_s)^2 [+ (r_{jk}-r_s)^2]`; distinct
+    exponentials and angular powers are computed once per group.
+    """
+
+    def __init__(self, *args, narrow: bool) -> None:
+        super().__init__(*args)
+        self.narrow = narrow
+
+    def terms(self, rij, rik, rjk, cos) -> tf.Tensor:
+        exponentials: dict[tuple[float, float], tf.Tensor] = {}
+        powers: dict[tuple[float, float], tf.Tensor] = {}
+        columns = []
+        for sf in self.functions:
+            key = (sf.eta, sf.rs)
+            if key not in exponentials:
+                s = (rij - sf.rs) ** 2 + (rik - sf.rs) ** 2
+                if self.narrow:
+                    s = s + (rjk - sf.rs) ** 2
+                exponentials[key] = tf.exp(-sf.eta * s)
+            key_angle = (sf.lambda_, sf.zeta)
+            if key_angle not in powers:
+                base = tf.maximum(1.0 + sf.lambda_ * cos, 0.0)
+                zeta = sf.zeta
+                powers[key_angle] = (
+                    _integer_power(base, int(zeta)) if float(zeta).is_integer() else base**zeta
+                )
+            columns.append(2.0 ** (1.0 - sf.zeta) * powers[key_angle] * exponentials[key])
+        return tf.stack(columns, axis=1)  # (triples, K)
+
+    def __call__(self, vectors, r, fc, rows, p, q, n_rows, cutoff) -> tf.Tensor:
+        rij, rik = tf.gather(r, p), tf.gather(r, q)  # (triples,)
+        dot = tf.reduce_sum(tf.gather(vectors, p) * tf.gather(vectors, q), axis=1)
+        cos = dot / (rij * rik)
+        fc_product = tf.gather(fc, p) * tf.gather(fc, q)
+        rjk = None
+        if self.narrow:
+            rjk2 = tf.maximum(rij * rij + rik * rik - 2.0 * dot, 1e-300)
+            rjk = tf.sqrt(rjk2)
+            fc_product = fc_product * cutoff(rjk, self.rc)
+        values = self.terms(rij, rik, rjk, cos) * fc_product[:, None]  # (triples, K)
+        return tf.math.unsorted_segment_sum(values, tf.gather(rows, p), n_rows)  # (rows, K)
+
+
+class SymmetryFunctionSet:
+    """The symmetry functions of every element, evaluated in TensorFlow.
+
+    Parameters
+    ----------
+    functions : dict of str to list
+        Per element, its :class:`~nnp_tutorial.symmetry_functions.RadialG2`,
+        ``AngularG3`` and ``AngularG9`` records (Å). They are sorted into
+        n2p2's order, which defines the output columns.
+    cutoff_type : int or str, default 2
+        Cutoff code (:func:`~nnp_tutorial.cutoffs.get_cutoff`).
+    cutoff_alpha : float, default 0
+        Inner cutoff as a fraction of r_c (cutoff type 1).
+
+    Attributes
+    ----------
+    elements : list of str
+        Elements ordered by atomic number.
+    functions : dict of str to list
+        The sorted functions per element.
+    cutoff : float
+        Largest cutoff radius, Å (the neighbour-list cutoff).
+    n_functions : dict of str to int
+        Number of functions per element.
+    """
+
+    def __init__(
+        self,
+        functions: dict[str, list[SymmetryFunction]],
+        *,
+        cutoff_type: int | str = 2,
+        cutoff_alpha: float = 0.0,
+    ) -> None:
+        self.elements = sort_elements(list(functions))
+        self.functions = {e: sorted(functions[e], key=n2p2_sort_key) for e in self.elements}
+        self.cutoff_function = get_cutoff(cutoff_type)
+        self.cutoff_type = self.cutoff_function.code
+        self.cutoff_alpha = float(cutoff_alpha)
+        self.cutoff = max(sf.rc for fs in self.functions.values() for sf in fs)
+        self.n_functions = {e: len(self.functions[e]) for e in self.elements}
+        index = {e: k for k, e in enumerate(self.elements)}
+        for e, fs in self.functions.items():
+            for sf in fs:
+                if sf.center != e or any(n not in index for n in sf.neighbors):
+                    raise UnknownElementError(f"{sf} refers to an element outside {self.elements}")
+        self.radial_groups: list[RadialTerms] = []
+        self.angular_groups: list[AngularTerms] = []
+        self._column_order: dict[str, np.ndarray] = {}
+        for e in self.elements:
+            grouped: dict[tuple, list[tuple[int, SymmetryFunction]]] = defaultdict(list)
+            for column, sf in enumerate(self.functions[e]):
+                grouped[(sf.type, tuple(index[n] for n in sf.neighbors), sf.rc)].append((column, sf))
+            produced = []
+            for (sf_type, neighbors, rc), members in grouped.items():
+                args = (index[e], neighbors, rc, [c for c, _ in members], [sf for _, sf in members])
+                if sf_type == RadialG2.type:
+                    self.radial_groups.append(RadialTerms(*args))
+                else:
+                    self.angular_groups.append(AngularTerms(*args, narrow=sf_type == AngularG3.type))
+                produced += args[3]
+            self._column_order[e] = np.argsort(produced)
+        self._rcs = sorted({g.rc for g in [*self.radial_groups, *self.angular_groups]})
+        self._buckets = ShapeBuckets()
+        self._compiled = tf.function(self._forward, jit_compile=True)
+
+    # -- numpy side: neighbour lists and index arrays ---------------------------------
+    def species(self, atoms: Atoms) -> np.ndarray:
+        """Element index of each atom; raises for elements without functions."""
+        index = {e: k for k, e in enumerate(self.elements)}
+        symbols = atoms.get_chemical_symbols()
+        unknown = sorted(set(symbols) - set(index))
+        if unknown:
+            raise UnknownElementError(
+                f"the model knows the elements {', '.join(self.elements)}, "
+                f"but the structure contains {', '.join(unknown)}"
+            )
+        return np.array([index[s] for s in symbols], dtype=np.int64)
+
+    def pairs(self, atoms: Atoms) -> PairList:
+        """Neighbour pairs of ``atoms`` within :attr:`cutoff`."""
+        return neighbor_pairs(
+            atoms.positions, atoms.cell.array, atoms.pbc, self.cutoff, self.species(atoms), len(self.elements)
+        )
+
+    def inputs(
+        self, pairs: PairList, rows: np.ndarray | None = None, n_rows: tuple[int, ...] | None = None
+    ) -> DescriptorInputs:
+        """Index arrays for :meth:`call`.
+
+        Parameters
+        ----------
+        pairs : PairList
+        rows : ndarray of shape (n_atoms,), optional
+            Output row of each atom; by default the position of the atom among
+            the atoms of its element (all atoms get a row).
+        n_rows : tuple of int, optional
+            Rows per element; by default the number of atoms of each element.
+        """
+        species = pairs.species
+        n_el = len(self.elements)
+        if rows is None:
+            rows = np.zeros(len(species), dtype=np.int64)
+            for k in range(n_el):
+                mask = species == k
+                rows[mask] = np.arange(mask.sum())
+            n_rows = tuple(int(n) for n in np.bincount(species, minlength=n_el))
+        pair_species = species[pairs.centers] * n_el + species[pairs.neighbors]
+        radial = [
+            np.flatnonzero(pair_species == g.element * n_el + g.neighbors[0]).astype(np.int32)
+            for g in self.radial_groups
+        ]
+        angular = [
+            triples(pairs, g.element, *g.neighbors, g.rc if g.narrow else None) for g in self.angular_groups
+        ]
+        return DescriptorInputs(
+            pairs.vectors,
+            rows[pairs.centers].astype(np.int32),
+            pairs.centers.astype(np.int32),
+            pairs.neighbors.astype(np.int32),
+            radial,
+            angular,
+            tuple(int(n) for n in n_rows),
+        )
+
+    def padded(self, inputs: DescriptorInputs) -> DescriptorInputs:
+        """``inputs`` padded to a bucketed shape (see :class:`ShapeBuckets`)."""
+        return inputs.padded(self._buckets(inputs.n_rows, inputs.sizes()), far=3.0 * self.cutoff)
+
+    # -- TensorFlow side ---------------------------------------------------------------
+    def call(self, vectors, rows, radial, angular_p, angular_q, n_rows: tuple[int, ...]) -> list[tf.Tensor]:
+        """Raw symmetry functions from pair vectors (TensorFlow, differentiable).
+
+        Parameters
+        ----------
+        vectors : tf.Tensor of shape (n_pairs, 3)
+            Pair vectors D_p, Å.
+        rows : tf.Tensor of shape (n_pairs,), int32
+            Output row of each pair's centre.
+        radial : list of tf.Tensor
+            Pair indices of each radial group.
+        angular_p, angular_q : list of tf.Tensor
+            Pair indices ``p`` (i→j) and ``q`` (i→k) of each angular group's triples.
+        n_rows : tuple of int
+            Output rows per element (static: XLA compiles one graph per value).
+
+        Returns
+        -------
+        list of tf.Tensor
+            Per element (in :attr:`elements` order), shape (n_rows[e], n_functions[e]).
+        """
+        r = tf.norm(vectors, axis=1)  # (pairs,)
+        fc = {rc: self.cutoff_function(r, rc, self.cutoff_alpha) for rc in self._rcs}
+        blocks: list[list[tf.Tensor]] = [[] for _ in self.elements]
+        for g, index in zip(self.radial_groups, radial):
+            blocks[g.element].append(g(r, fc[g.rc], rows, index, n_rows[g.element]))
+        cutoff = lambda x, rc: self.cutoff_function(x, rc, self.cutoff_alpha)  # noqa: E731
+        for g, p, q in zip(self.angular_groups, angular_p, angular_q):
+            blocks[g.element].append(g(vectors, r, fc[g.rc], rows, p, q, n_rows[g.element], cutoff))
+        return [
+            tf.gather(tf.concat(b, axis=1), self._column_order[e], axis=1)  # (rows, n_sf)
+            for e, b in zip(self.elements, blocks)
+        ]
+
+    def _forward(self, vectors, rows, centers, neighbors, radial, angular_p, angular_q, n_rows):
+        return self.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+
+    def compute(self, atoms: Atoms) -> dict[str, np.ndarray]:
+        """Symmetry functions of one structure.
+
+        Returns
+        -------
+        dict of str to ndarray of shape (n_atoms_of_element, n_functions)
+            Rows in the order of the atoms of that element in ``atoms``.
+        """
+        inputs = self.padded(self.inputs(self.pairs(atoms)))
+        g = self._compiled(*inputs.tensors(), inputs.n_rows)
+        return {e: x.numpy() for e, x in zip(self.elements, g)}
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{e}: {n}" for e, n in self.n_functions.items())
+        return f"SymmetryFunctionSet({counts}; cutoff {self.cutoff:.3f} Å, type {self.cutoff_type})"

@@ -1,0 +1,36 @@
+"""Readers and writers for RuNNer/n2p2 files.
+
+Files are in Bohr and Hartree; everything returned here is in Å and eV
+(:mod:`nnp_tutorial.units`). This is the only place where those conversions
+happen.
+
+Modules
+-------
+:mod:`~nnp_tutorial.io.input_nn`
+    ``input.nn`` settings (symmetry functions, topology, scaling, normalisation).
+:mod:`~nnp_tutorial.io.scaling`
+    ``scaling.data`` symmetry-function statistics.
+:mod:`~nnp_tutorial.io.weights`
+    ``weights.XXX.data`` network connections.
+:mod:`~nnp_tutorial.io.input_data`
+    ``input.data`` structures with energies and forces.
+"""
+
+from .input_data import read_input_data, write_input_data
+from .input_nn import NNPSettings, Normalization, read_input_nn, write_input_nn
+from .scaling import ScalingData, read_scaling, write_scaling
+from .weights import read_weights, write_weights
+
+__all__ = [
+    "NNPSettings",
+    "Normalization",
+    "ScalingData",
+    "read_input_data",
+    "read_input_nn",
+    "read_scaling",
+    "read_weights",
+    "write_input_data",
+    "write_input_nn",
+    "write_scaling",
+    "write_weights",
+]

@@ -1,0 +1,440 @@
+"""Read and write RuNNer/n2p2 ``input.nn`` settings files.
+
+The keywords understood here are those that define a short-range
+Behler–Parrinello potential (n2p2 ``src/doc/sphinx/source/topics/keywords.rst``):
+
+=================================  =================================================
+keyword                            meaning
+=================================  =================================================
+``number_of_elements``, ``elements``  the elements (any order in the file)
+``atom_energy E e``                per-element reference energy (Ha)
+``cutoff_type c [alpha]``          cutoff function code (:mod:`nnp_tutorial.cutoffs`)
+``symfunction_short ...``          one symmetry function (types 2, 3, 9)
+``scale_symmetry_functions``,      scaling of the network inputs (see :class:`NNPSettings`)
+``center_symmetry_functions``,
+``scale_symmetry_functions_sigma``,
+``scale_min_short``, ``scale_max_short``
+``global_hidden_layers_short``,    network topology and activation codes
+``global_nodes_short``,
+``global_activation_short``,
+``element_nodes_short``
+``normalize_nodes``                divide each neuron's input by the fan-in
+``mean_energy``, ``conv_energy``,  n2p2's data-set normalisation
+``conv_length``
+=================================  =================================================
+
+Any other keyword (training settings and so on) is kept verbatim in
+:attr:`NNPSettings.extra` and written back unchanged. Comments start with ``#``
+or ``!``.
+
+Units: the file is in Bohr and Hartree; :class:`NNPSettings` is in Å and eV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, UnknownElementError
+from ..symmetry_functions import (
+    SYMMETRY_FUNCTION_TYPES,
+    AngularG3,
+    RadialG2,
+    SymmetryFunction,
+    n2p2_sort_key,
+    sort_elements,
+)
+from ..units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
+from ._atomic import atomic_write
+
+#: Scaling modes and the n2p2 formula for the scaled input G_s.
+SCALING_MODES = {
+    "none": "G_s = G",
+    "scale": "G_s = S_min + (S_max - S_min) (G - G_min) / (G_max - G_min)",
+    "center": "G_s = G - G_mean",
+    "scale_center": "G_s = S_min + (S_max - S_min) (G - G_mean) / (G_max - G_min)",
+    "scale_sigma": "G_s = S_min + (S_max - S_min) (G - G_mean) / G_sigma",
+}
+
+#: n2p2 activation codes of hidden layers.
+ACTIVATION_CODES = ("l", "t", "s", "p", "r", "g", "c", "S", "e", "h")
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """n2p2's data-set normalisation block, converted to eV and Å.
+
+    n2p2 trains in normalised units, ``E_n = (E - N * mean_energy) * conv_energy``
+    and ``r_n = r * conv_length``; the network's output therefore has to be
+    divided by ``conv_energy`` and shifted by ``N * mean_energy``.
+
+    Attributes
+    ----------
+    mean_energy : float
+        Mean energy per atom, eV.
+    conv_energy : float
+        Normalised energy units per eV.
+    conv_length : float
+        Normalised length units per Å.
+    """
+
+    mean_energy: float
+    conv_energy: float
+    conv_length: float
+
+
+@dataclass
+class NNPSettings:
+    """The content of an ``input.nn`` file, in Å and eV.
+
+    Attributes
+    ----------
+    elements : list of str
+        Element symbols ordered by atomic number (n2p2's element order).
+    symmetry_functions : dict of str to list
+        Per element, its symmetry functions in n2p2's sorted order
+        (:func:`~nnp_tutorial.symmetry_functions.n2p2_sort_key`).
+    cutoff_type : int
+        n2p2 cutoff code.
+    cutoff_alpha : float
+        Inner cutoff as a fraction of r_c (cutoff type 1 only).
+    scaling : str
+        One of :data:`SCALING_MODES`.
+    scale_min, scale_max : float
+        Target range S_min, S_max of the scaled inputs.
+    hidden_nodes : dict of str to list of int
+        Per element, the number of neurons in each hidden layer.
+    activations : list of str
+        n2p2 activation code of each hidden layer (the output is linear).
+    normalize_nodes : bool
+        Whether each neuron's input is divided by its fan-in.
+    normalization : Normalization or None
+        n2p2 normalisation block, if present.
+    atom_energies : dict of str to float
+        Per-element reference energies, eV (empty if the file has none).
+    extra : list of str
+        Lines with other keywords, kept verbatim.
+    """
+
+    elements: list[str]
+    symmetry_functions: dict[str, list[SymmetryFunction]]
+    cutoff_type: int = 2
+    cutoff_alpha: float = 0.0
+    scaling: str = "scale_center"
+    scale_min: float = 0.0
+    scale_max: float = 1.0
+    hidden_nodes: dict[str, list[int]] = field(default_factory=dict)
+    activations: list[str] = field(default_factory=lambda: ["t", "t"])
+    normalize_nodes: bool = False
+    normalization: Normalization | None = None
+    atom_energies: dict[str, float] = field(default_factory=dict)
+    extra: list[str] = field(default_factory=list)
+
+
+_HANDLED = {
+    "number_of_elements",
+    "elements",
+    "atom_energy",
+    "cutoff_type",
+    "symfunction_short",
+    "scale_symmetry_functions",
+    "center_symmetry_functions",
+    "scale_symmetry_functions_sigma",
+    "scale_min_short",
+    "scale_max_short",
+    "global_hidden_layers_short",
+    "global_nodes_short",
+    "global_activation_short",
+    "element_nodes_short",
+    "normalize_nodes",
+    "mean_energy",
+    "conv_energy",
+    "conv_length",
+}
+
+
+def _strip_comment(line: str) -> str:
+    for marker in ("#", "!"):
+        line = line.split(marker, 1)[0]
+    return line.strip()
+
+
+class _Parser:
+    """Line-by-line reader that turns problems into :class:`InputError`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.line = 0
+
+    def error(self, message: str) -> InputError:
+        return InputError(message, path=self.path, line=self.line or None)
+
+    def number(self, token: str, what: str) -> float:
+        try:
+            return float(token)
+        except ValueError:
+            raise self.error(f"expected a number for {what}, found {token!r}") from None
+
+    def integer(self, token: str, what: str) -> int:
+        try:
+            return int(token)
+        except ValueError:
+            raise self.error(f"expected an integer for {what}, found {token!r}") from None
+
+    def need(self, args: list[str], n: int, usage: str) -> None:
+        if len(args) < n:
+            raise self.error(f"expected {usage}")
+
+
+def _symmetry_function(p: _Parser, args: list[str], elements: set[str]) -> SymmetryFunction:
+    usage2 = "symfunction_short <center> 2 <neighbor> <eta> <rshift> <rcutoff>"
+    usage3 = (
+        "symfunction_short <center> <3|9> <neighbor1> <neighbor2> <eta> <lambda> <zeta> <rcutoff> [<rshift>]"
+    )
+    p.need(args, 2, usage2)
+    sf_type = p.integer(args[1], "the symmetry function type")
+    if sf_type not in SYMMETRY_FUNCTION_TYPES:
+        valid = ", ".join(str(t) for t in SYMMETRY_FUNCTION_TYPES)
+        raise p.error(f"symmetry function type {sf_type} is not implemented (implemented: {valid})")
+    n_neighbors = 1 if sf_type == 2 else 2
+    for symbol in [args[0], *args[2 : 2 + n_neighbors]]:
+        if symbol not in elements:
+            raise p.error(f"element {symbol!r} is not in the 'elements' line")
+    bohr = BOHR_TO_ANGSTROM
+    if sf_type == 2:
+        p.need(args, 6, usage2)
+        eta, rs, rc = (p.number(a, n) for a, n in zip(args[3:6], ("eta", "rshift", "rcutoff")))
+        return RadialG2(args[0], args[2], eta / bohr**2, rs * bohr, rc * bohr)
+    p.need(args, 8, usage3)
+    eta, lam, zeta, rc = (p.number(a, n) for a, n in zip(args[4:8], ("eta", "lambda", "zeta", "rcutoff")))
+    rs = p.number(args[8], "rshift") if len(args) > 8 else 0.0
+    if zeta < 1.0:
+        raise p.error(f"zeta must be >= 1, found {zeta}")
+    cls = SYMMETRY_FUNCTION_TYPES[sf_type]
+    return cls(args[0], args[2], args[3], eta / bohr**2, lam, zeta, rc * bohr, rs * bohr)
+
+
+def read_input_nn(path: str | Path) -> NNPSettings:
+    """Read an ``input.nn`` file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    NNPSettings
+        Settings in Å and eV.
+
+    Raises
+    ------
+    InputError
+        With file and line, for a malformed or inconsistent file.
+    """
+    path = Path(path)
+    p = _Parser(path)
+    keys: dict[str, tuple[int, list[str]]] = {}
+    symfunction_lines: list[tuple[int, list[str]]] = []
+    multi: dict[str, list[tuple[int, list[str]]]] = {"atom_energy": [], "element_nodes_short": []}
+    extra: list[str] = []
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise InputError(f"cannot read settings file ({exc.strerror})", path=path) from None
+    for p.line, raw in enumerate(text.splitlines(), start=1):
+        content = _strip_comment(raw)
+        if not content:
+            continue
+        keyword, *args = content.split()
+        if keyword == "symfunction_short":
+            symfunction_lines.append((p.line, args))
+        elif keyword in multi:
+            multi[keyword].append((p.line, args))
+        elif keyword in _HANDLED:
+            keys[keyword] = (p.line, args)
+        else:
+            extra.append(raw.rstrip())
+
+    def value(keyword: str) -> list[str]:
+        if keyword not in keys:
+            p.line = 0
+            raise p.error(f"keyword {keyword!r} is missing")
+        p.line = keys[keyword][0]
+        return keys[keyword][1]
+
+    elements_raw = value("elements")
+    for symbol in elements_raw:
+        try:
+            sort_elements([symbol])
+        except UnknownElementError:
+            raise p.error(f"{symbol!r} is not a chemical element symbol") from None
+    n_elements = p.integer(value("number_of_elements")[0], "number_of_elements")
+    if n_elements != len(elements_raw):
+        raise p.error(f"number_of_elements is {n_elements} but {len(elements_raw)} elements are listed")
+    elements = sort_elements(elements_raw)
+
+    cutoff_args = value("cutoff_type")
+    cutoff_type = p.integer(cutoff_args[0], "cutoff_type")
+    cutoff_alpha = p.number(cutoff_args[1], "the cutoff alpha") if len(cutoff_args) > 1 else 0.0
+    if not 0.0 <= cutoff_alpha < 1.0:
+        raise p.error(f"the inner cutoff alpha must be in [0, 1), found {cutoff_alpha}")
+
+    functions: dict[str, list[SymmetryFunction]] = {e: [] for e in elements}
+    for p.line, args in symfunction_lines:
+        sf = _symmetry_function(p, args, set(elements))
+        if sf in functions[sf.center]:
+            raise p.error(f"duplicate symmetry function {sf}")
+        functions[sf.center].append(sf)
+    for e in elements:
+        if not functions[e]:
+            p.line = 0
+            raise p.error(f"no symmetry function for element {e}")
+        functions[e].sort(key=n2p2_sort_key)
+
+    scale = "scale_symmetry_functions" in keys
+    center = "center_symmetry_functions" in keys
+    sigma = "scale_symmetry_functions_sigma" in keys
+    scaling = {
+        (True, True): "scale_center",
+        (True, False): "scale",
+        (False, True): "center",
+    }.get((scale, center), "scale_sigma" if sigma else "none")
+    scale_min = p.number(value("scale_min_short")[0], "scale_min_short") if "scale_min_short" in keys else 0.0
+    scale_max = p.number(value("scale_max_short")[0], "scale_max_short") if "scale_max_short" in keys else 1.0
+
+    n_hidden = p.integer(value("global_hidden_layers_short")[0], "global_hidden_layers_short")
+    nodes_args = value("global_nodes_short")
+    if len(nodes_args) < n_hidden:
+        raise p.error(f"expected {n_hidden} numbers of nodes, found {len(nodes_args)}")
+    nodes = [p.integer(a, "global_nodes_short") for a in nodes_args[:n_hidden]]
+    act_args = value("global_activation_short")
+    if len(act_args) < n_hidden + 1:
+        raise p.error(f"expected {n_hidden + 1} activation codes (hidden layers and output)")
+    activations = act_args[:n_hidden]
+    for a in activations:
+        if a not in ACTIVATION_CODES:
+            raise p.error(f"unknown activation {a!r}; valid codes: {', '.join(ACTIVATION_CODES)}")
+    hidden_nodes = {e: list(nodes) for e in elements}
+    for p.line, args in multi["element_nodes_short"]:
+        p.need(args, 3, "element_nodes_short <element> <layer> <nodes>")
+        if args[0] not in hidden_nodes:
+            raise p.error(f"element {args[0]!r} is not in the 'elements' line")
+        layer = p.integer(args[1], "the layer")
+        if not 1 <= layer <= n_hidden:
+            raise p.error(f"layer must be between 1 and {n_hidden}, found {layer}")
+        hidden_nodes[args[0]][layer - 1] = p.integer(args[2], "the number of nodes")
+
+    atom_energies: dict[str, float] = {}
+    for p.line, args in multi["atom_energy"]:
+        p.need(args, 2, "atom_energy <element> <energy>")
+        if args[0] not in hidden_nodes:
+            raise p.error(f"element {args[0]!r} is not in the 'elements' line")
+        atom_energies[args[0]] = p.number(args[1], "the atomic energy") * HARTREE_TO_EV
+
+    norm_keys = [k for k in ("mean_energy", "conv_energy", "conv_length") if k in keys]
+    normalization = None
+    if norm_keys:
+        if len(norm_keys) != 3:
+            p.line = keys[norm_keys[0]][0]
+            raise p.error("use all or none of mean_energy, conv_energy and conv_length")
+        normalization = Normalization(
+            mean_energy=p.number(value("mean_energy")[0], "mean_energy") * HARTREE_TO_EV,
+            conv_energy=p.number(value("conv_energy")[0], "conv_energy") / HARTREE_TO_EV,
+            conv_length=p.number(value("conv_length")[0], "conv_length") / BOHR_TO_ANGSTROM,
+        )
+
+    return NNPSettings(
+        elements=elements,
+        symmetry_functions=functions,
+        cutoff_type=cutoff_type,
+        cutoff_alpha=cutoff_alpha,
+        scaling=scaling,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        hidden_nodes=hidden_nodes,
+        activations=activations,
+        normalize_nodes="normalize_nodes" in keys,
+        normalization=normalization,
+        atom_energies=atom_energies,
+        extra=extra,
+    )
+
+
+def _symfunction_line(sf: SymmetryFunction) -> str:
+    bohr = BOHR_TO_ANGSTROM
+    if isinstance(sf, RadialG2):
+        return (
+            f"symfunction_short {sf.center:2s} 2 {sf.neighbor:2s} "
+            f"{sf.eta * bohr**2:.16E} {sf.rs / bohr:.16E} {sf.rc / bohr:.16E}"
+        )
+    assert isinstance(sf, AngularG3)
+    return (
+        f"symfunction_short {sf.center:2s} {sf.type} {sf.neighbor1:2s} {sf.neighbor2:2s} "
+        f"{sf.eta * bohr**2:.16E} {sf.lambda_:.16E} {sf.zeta:.16E} {sf.rc / bohr:.16E} "
+        f"{sf.rs / bohr:.16E}"
+    )
+
+
+def write_input_nn(settings: NNPSettings, path: str | Path) -> None:
+    """Write ``settings`` as an n2p2 ``input.nn`` (Bohr, Hartree).
+
+    Parameters
+    ----------
+    settings : NNPSettings
+    path : str or Path
+        Destination; written atomically.
+    """
+    if settings.scaling not in SCALING_MODES:
+        raise ValueError(f"unknown scaling {settings.scaling!r}; valid: {', '.join(SCALING_MODES)}")
+    hartree, bohr = HARTREE_TO_EV, BOHR_TO_ANGSTROM
+    n_hidden = len(settings.activations)
+    lines = [
+        "# HDNNP written by nnp_tutorial",
+        "# Length unit: Bohr; energy unit: Ha",
+        "",
+    ]
+    norm = settings.normalization
+    if norm is not None:
+        lines += [
+            f"mean_energy {norm.mean_energy / hartree:.16E}",
+            f"conv_energy {norm.conv_energy * hartree:.16E}",
+            f"conv_length {norm.conv_length * bohr:.16E}",
+        ]
+    lines += [
+        f"number_of_elements {len(settings.elements)}",
+        "elements " + " ".join(settings.elements),
+    ]
+    lines += [f"atom_energy {e} {v / hartree:.16E}" for e, v in settings.atom_energies.items()]
+    cutoff = f"cutoff_type {settings.cutoff_type}"
+    if settings.cutoff_alpha:
+        cutoff += f" {settings.cutoff_alpha:.16E}"
+    lines.append(cutoff)
+    if settings.scaling in ("scale", "scale_center"):
+        lines.append("scale_symmetry_functions")
+    if settings.scaling in ("center", "scale_center"):
+        lines.append("center_symmetry_functions")
+    if settings.scaling == "scale_sigma":
+        lines.append("scale_symmetry_functions_sigma")
+    if settings.scaling != "none":
+        lines += [
+            f"scale_min_short {settings.scale_min:.16E}",
+            f"scale_max_short {settings.scale_max:.16E}",
+        ]
+    first = settings.hidden_nodes[settings.elements[0]]
+    lines += [
+        f"global_hidden_layers_short {n_hidden}",
+        "global_nodes_short " + " ".join(str(n) for n in first),
+        "global_activation_short " + " ".join([*settings.activations, "l"]),
+    ]
+    for e in settings.elements:
+        for layer, (n, n0) in enumerate(zip(settings.hidden_nodes[e], first), start=1):
+            if n != n0:
+                lines.append(f"element_nodes_short {e} {layer} {n}")
+    if settings.normalize_nodes:
+        lines.append("normalize_nodes")
+    lines += ["", *settings.extra, ""]
+    for e in settings.elements:
+        lines += [_symfunction_line(sf) for sf in settings.symmetry_functions[e]]
+    with atomic_write(path) as handle:
+        handle.write("\n".join(lines) + "\n")

@@ -1,0 +1,419 @@
+r"""Behler–Parrinello neural network potential (BPNN) in TensorFlow.
+
+.. math::
+
+    E = \sum_i \left[ s\, \mathrm{NN}_{Z_i}\!\big(a_{Z_i} G_i + b_{Z_i}\big) + e_{Z_i} \right],
+    \qquad \mathbf F_a = -\frac{\partial E}{\partial \mathbf r_a},
+    \qquad \sigma = \frac{1}{V}\frac{\partial E}{\partial \varepsilon}
+
+with one feed-forward network :math:`\mathrm{NN}_Z` per element (default
+inputs → 25 tanh → 25 tanh → 1 linear), the input scaling :math:`(a_Z, b_Z)` of
+:mod:`nnp_tutorial.scaling`, an output unit :math:`s` (eV) and per-element
+reference energies :math:`e_Z` (eV).
+
+Because the symmetry functions depend on the pair vectors
+:math:`\mathbf D_p = \mathbf r_{j} - \mathbf r_{i}` only, one reverse-mode
+gradient :math:`\mathbf g_p = \partial E/\partial \mathbf D_p` gives both
+
+* forces, :math:`\mathbf F_a = \sum_{p:\,i_p=a} \mathbf g_p - \sum_{p:\,j_p=a} \mathbf g_p`, and
+* the strain derivative, :math:`\partial E/\partial\varepsilon = \sum_p \mathbf D_p \otimes \mathbf g_p`
+  (a homogeneous strain maps every :math:`\mathbf D_p` to :math:`\mathbf D_p(1+\varepsilon)`).
+
+Weights
+-------
+All connections live in one flat float64 vector (:attr:`BehlerParrinelloNetwork.weights`),
+element blocks in atomic-number order, each in n2p2's order (per layer:
+weights ``W[input, output]`` row by row, then biases). Optimisers and the
+Fisher analysis work in this space; :meth:`~BehlerParrinelloNetwork.element_slice`
+gives an element's block.
+
+n2p2 files
+----------
+:meth:`BehlerParrinelloNetwork.from_n2p2` loads ``input.nn``, ``scaling.data``
+and ``weights.XXX.data`` (published RuNNer/n2p2 potentials);
+:meth:`~BehlerParrinelloNetwork.write_n2p2` writes them, so models trained here
+run in n2p2 and LAMMPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from ase import Atoms
+
+from .descriptors import SymmetryFunctionSet
+from .errors import UnknownNameError
+from .io import (
+    NNPSettings,
+    Normalization,
+    read_input_nn,
+    read_scaling,
+    read_weights,
+    write_input_nn,
+    write_scaling,
+    write_weights,
+)
+from .scaling import InputScaling
+from .units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
+
+#: n2p2 activation codes → TensorFlow functions (``NeuralNetwork::propagateLayer``).
+ACTIVATIONS: dict[str, Callable[[tf.Tensor], tf.Tensor]] = {
+    "l": tf.identity,
+    "t": tf.tanh,
+    "s": tf.sigmoid,
+    "p": tf.nn.softplus,
+    "r": tf.nn.relu,
+    "g": lambda x: tf.exp(-0.5 * x * x),
+    "c": tf.cos,
+    "S": lambda x: 1.0 - tf.sigmoid(x),
+    "e": lambda x: tf.exp(-x),
+    "h": lambda x: x * x,
+}
+
+INITIALIZATIONS = ("xavier", "nguyen-widrow")
+
+
+@dataclass
+class Evaluation:
+    """Energy, forces and stress of one structure (eV, eV/Å, eV/Å³).
+
+    Attributes
+    ----------
+    energy : float
+    forces : ndarray of shape (n_atoms, 3)
+    atomic_energies : ndarray of shape (n_atoms,)
+    virial : ndarray of shape (3, 3)
+        :math:`\\partial E/\\partial\\varepsilon`, eV (symmetrised).
+    stress : ndarray of shape (3, 3) or None
+        ``virial / volume`` for periodic cells, else None.
+    """
+
+    energy: float
+    forces: np.ndarray
+    atomic_energies: np.ndarray
+    virial: np.ndarray
+    stress: np.ndarray | None
+
+
+def layer_sizes(n_inputs: int, hidden: list[int]) -> list[int]:
+    """Neurons per layer, input first and the single output last."""
+    return [n_inputs, *hidden, 1]
+
+
+def n_connections(sizes: list[int]) -> int:
+    """Number of weights and biases of a fully connected network."""
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+class BehlerParrinelloNetwork:
+    """A BPNN potential: symmetry functions, input scaling, element networks.
+
+    Parameters
+    ----------
+    descriptor : SymmetryFunctionSet
+        The symmetry functions of every element.
+    scaling : InputScaling
+        Input scaling statistics and mode.
+    hidden_nodes : list of int or dict of str to list of int, default [25, 25]
+        Neurons per hidden layer (per element if a dict).
+    activations : list of str, default ["t", "t"]
+        n2p2 activation code of each hidden layer; the output is linear.
+    energy_scale : float, default 1.0
+        s, eV per unit of network output.
+    reference_energies : dict of str to float, optional
+        e_Z, eV per atom of each element (0 by default).
+    normalize_nodes : bool, default False
+        Divide each neuron's input by its fan-in (n2p2 ``normalize_nodes``).
+    initialization : {"xavier", "nguyen-widrow"}, default "xavier"
+        Weight initialisation (:meth:`initialize`).
+    seed : int, default 0
+        Seed of the initialisation.
+
+    Attributes
+    ----------
+    elements : list of str
+    weights : tf.Variable of shape (n_weights,)
+        All connections, float64.
+    sizes : dict of str to list of int
+        Layer sizes per element.
+    """
+
+    def __init__(
+        self,
+        descriptor: SymmetryFunctionSet,
+        scaling: InputScaling,
+        *,
+        hidden_nodes: list[int] | dict[str, list[int]] = (25, 25),
+        activations: list[str] | tuple[str, ...] = ("t", "t"),
+        energy_scale: float = 1.0,
+        reference_energies: dict[str, float] | None = None,
+        normalize_nodes: bool = False,
+        initialization: str = "xavier",
+        seed: int = 0,
+    ) -> None:
+        self.descriptor = descriptor
+        self.elements = descriptor.elements
+        self.scaling = scaling
+        self.activations = list(activations)
+        for code in self.activations:
+            if code not in ACTIVATIONS:
+                raise UnknownNameError("activation", code, list(ACTIVATIONS))
+        if not isinstance(hidden_nodes, dict):
+            hidden_nodes = {e: list(hidden_nodes) for e in self.elements}
+        self.sizes = {e: layer_sizes(descriptor.n_functions[e], list(hidden_nodes[e])) for e in self.elements}
+        for e, sizes in self.sizes.items():
+            if len(sizes) - 2 != len(self.activations):
+                raise ValueError(
+                    f"{e}: {len(sizes) - 2} hidden layers but {len(self.activations)} activations"
+                )
+        self.energy_scale = float(energy_scale)
+        self.reference_energies = {e: 0.0 for e in self.elements}
+        self.reference_energies.update(reference_energies or {})
+        self.normalize_nodes = normalize_nodes
+        self.n2p2_normalization: Normalization | None = None
+        offsets = np.cumsum([0] + [n_connections(self.sizes[e]) for e in self.elements])
+        self._slices = {e: slice(int(a), int(b)) for e, a, b in zip(self.elements, offsets[:-1], offsets[1:])}
+        self.weights = tf.Variable(np.zeros(offsets[-1]), dtype=tf.float64, name="weights")
+        self.initialize(initialization, seed=seed)
+        self._set_affine()
+        self._compiled = tf.function(self._evaluate, jit_compile=True)
+
+    # -- parameters -----------------------------------------------------------------
+    @property
+    def n_weights(self) -> int:
+        """Total number of connections."""
+        return int(self.weights.shape[0])
+
+    def element_slice(self, element: str) -> slice:
+        """The block of ``element``'s network in the flat weight vector."""
+        return self._slices[element]
+
+    def get_weights(self) -> np.ndarray:
+        """Copy of the flat weight vector."""
+        return self.weights.numpy().copy()
+
+    def set_weights(self, w: np.ndarray) -> None:
+        """Replace the flat weight vector (shape (n_weights,))."""
+        self.weights.assign(np.asarray(w, dtype=np.float64).reshape(self.n_weights))
+
+    def initialize(self, method: str = "xavier", *, seed: int = 0) -> None:
+        """Draw new weights.
+
+        ``xavier``: Glorot-uniform weights, ``U(±sqrt(6/(n_in + n_out)))``, zero
+        biases (Keras' default, PiNN's choice).
+        ``nguyen-widrow``: uniform [-1, 1], then each hidden neuron's incoming
+        weights rescaled to norm β = 0.7 n^(1/n_in) (×2 for tanh, as n2p2's
+        ``MS_NGUYENWIDROW``) with its bias ×β, and output weights ×0.5 (RuNNer's choice).
+        """
+        if method not in INITIALIZATIONS:
+            raise UnknownNameError("initialization", method, list(INITIALIZATIONS))
+        rng = np.random.default_rng(seed)
+        blocks = []
+        for e in self.elements:
+            sizes = self.sizes[e]
+            parts = []
+            for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+                hidden = layer < len(sizes) - 1
+                if method == "xavier":
+                    limit = np.sqrt(6.0 / (n_in + n_out))
+                    w, b = rng.uniform(-limit, limit, (n_in, n_out)), np.zeros(n_out)
+                else:
+                    w, b = rng.uniform(-1, 1, (n_in, n_out)), rng.uniform(-1, 1, n_out)
+                    if hidden:
+                        beta = 0.7 * n_out ** (1.0 / n_in)
+                        factor = 2.0 if self.activations[layer - 1] == "t" else 1.0
+                        w *= factor * beta / np.linalg.norm(w, axis=0)
+                        b *= factor * beta
+                    else:
+                        w *= 0.5
+                parts += [w.ravel(), b]
+            blocks.append(np.concatenate(parts))
+        self.set_weights(np.concatenate(blocks))
+
+    def _set_affine(self) -> None:
+        self._affine = {
+            e: tuple(tf.constant(x, tf.float64) for x in self.scaling.affine(e)) for e in self.elements
+        }
+
+    # -- TensorFlow -----------------------------------------------------------------
+    def atomic_energies(self, descriptors: list[tf.Tensor], weights: tf.Tensor) -> list[tf.Tensor]:
+        """Atomic energies from raw symmetry functions (differentiable).
+
+        Parameters
+        ----------
+        descriptors : list of tf.Tensor
+            Per element, shape (n_rows, n_functions).
+        weights : tf.Tensor of shape (n_weights,)
+
+        Returns
+        -------
+        list of tf.Tensor
+            Per element, shape (n_rows,), eV.
+        """
+        out = []
+        for e, g in zip(self.elements, descriptors):
+            a, b = self._affine[e]
+            x = g * a + b  # (rows, n_sf) scaled inputs
+            w = weights[self._slices[e]]
+            offset = 0
+            sizes = self.sizes[e]
+            for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+                kernel = tf.reshape(w[offset : offset + n_in * n_out], (n_in, n_out))
+                bias = w[offset + n_in * n_out : offset + (n_in + 1) * n_out]
+                offset += (n_in + 1) * n_out
+                x = tf.matmul(x, kernel) + bias  # (rows, n_out)
+                if self.normalize_nodes:
+                    x = x / n_in
+                if layer < len(sizes) - 2:
+                    x = ACTIVATIONS[self.activations[layer]](x)
+            out.append(self.energy_scale * x[:, 0] + self.reference_energies[e])
+        return out
+
+    def _evaluate(
+        self, vectors, rows, centers, neighbors, radial, angular_p, angular_q, weights, n_rows, n_atoms
+    ):
+        with tf.GradientTape() as tape:
+            tape.watch(vectors)
+            g = self.descriptor.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+            energies = self.atomic_energies(g, weights)
+            energy = tf.add_n([tf.reduce_sum(x) for x in energies])
+        grad = tape.gradient(energy, vectors)  # (pairs, 3) dE/dD_p
+        forces = tf.math.unsorted_segment_sum(grad, centers, n_atoms) - tf.math.unsorted_segment_sum(
+            grad, neighbors, n_atoms
+        )  # (atoms, 3)
+        virial = tf.matmul(vectors, grad, transpose_a=True)  # (3, 3) sum_p D_p ⊗ g_p
+        return energy, forces, virial, energies
+
+    # -- numpy front end ------------------------------------------------------------
+    def evaluate(self, atoms: Atoms, *, max_triples: int = 2_000_000) -> Evaluation:
+        """Energy, forces, atomic energies and stress of one structure.
+
+        Large structures are processed in chunks of central atoms with at most
+        about ``max_triples`` angular triples each, which bounds the memory.
+        """
+        pairs = self.descriptor.pairs(atoms)
+        n_atoms = len(atoms)
+        species = pairs.species
+        chunks = _center_chunks(pairs, max_triples)
+        energy = 0.0
+        forces = np.zeros((n_atoms, 3))
+        virial = np.zeros((3, 3))
+        atomic = np.zeros(n_atoms)
+        for mask in chunks:
+            sub = pairs.select_centers(mask) if len(chunks) > 1 else pairs
+            rows = np.zeros(n_atoms, dtype=np.int64)
+            n_rows = []
+            for k in range(len(self.elements)):
+                members = np.flatnonzero((species == k) & mask)
+                rows[members] = np.arange(len(members))
+                n_rows.append(len(members))
+            inputs = self.descriptor.padded(self.descriptor.inputs(sub, rows, tuple(n_rows)))
+            e, f, v, per_element = self._compiled(*inputs.tensors(), self.weights, inputs.n_rows, n_atoms)
+            energy += float(e)
+            forces += f.numpy()
+            virial += v.numpy()
+            for k, x in enumerate(per_element):
+                atomic[np.flatnonzero((species == k) & mask)] = x.numpy()
+        virial = 0.5 * (virial + virial.T)
+        stress = virial / atoms.get_volume() if atoms.pbc.all() else None
+        return Evaluation(energy, forces, atomic, virial, stress)
+
+    # -- n2p2 files -----------------------------------------------------------------
+    @classmethod
+    def from_n2p2(cls, directory: str | Path) -> BehlerParrinelloNetwork:
+        """Load a RuNNer/n2p2 potential (``input.nn``, ``scaling.data``, ``weights.XXX.data``).
+
+        The network output is converted to eV: without n2p2's normalisation
+        block it is in Hartree; with it, ``E = E_n / conv_energy + N mean_energy``.
+        ``atom_energy`` lines add per-element reference energies.
+        """
+        directory = Path(directory)
+        settings = read_input_nn(directory / "input.nn")
+        descriptor = SymmetryFunctionSet(
+            settings.symmetry_functions, cutoff_type=settings.cutoff_type, cutoff_alpha=settings.cutoff_alpha
+        )
+        stats = read_scaling(directory / "scaling.data", descriptor.n_functions)
+        scaling = InputScaling(stats, settings.scaling, settings.scale_min, settings.scale_max)
+        norm = settings.normalization
+        scale = HARTREE_TO_EV if norm is None else 1.0 / norm.conv_energy
+        shift = 0.0 if norm is None else norm.mean_energy
+        references = {e: shift + settings.atom_energies.get(e, 0.0) for e in settings.elements}
+        model = cls(
+            descriptor,
+            scaling,
+            hidden_nodes=settings.hidden_nodes,
+            activations=settings.activations,
+            energy_scale=scale,
+            reference_energies=references,
+            normalize_nodes=settings.normalize_nodes,
+        )
+        model.n2p2_normalization = norm
+        from ase.data import atomic_numbers
+
+        blocks = [
+            read_weights(directory / f"weights.{atomic_numbers[e]:03d}.data", n_connections(model.sizes[e]))
+            for e in model.elements
+        ]
+        model.set_weights(np.concatenate(blocks))
+        return model
+
+    def n2p2_settings(self) -> NNPSettings:
+        """The model's settings as an :class:`~nnp_tutorial.io.NNPSettings` for ``input.nn``."""
+        norm = self.n2p2_normalization
+        if norm is None and not np.isclose(self.energy_scale, HARTREE_TO_EV, rtol=1e-15, atol=0):
+            norm = Normalization(0.0, 1.0 / self.energy_scale, 1.0 / BOHR_TO_ANGSTROM)
+        shift = 0.0 if norm is None else norm.mean_energy
+        atom_energies = {e: v - shift for e, v in self.reference_energies.items()}
+        if not any(atom_energies.values()):
+            atom_energies = {}
+        return NNPSettings(
+            elements=list(self.elements),
+            symmetry_functions=self.descriptor.functions,
+            cutoff_type=self.descriptor.cutoff_type,
+            cutoff_alpha=self.descriptor.cutoff_alpha,
+            scaling=self.scaling.mode,
+            scale_min=self.scaling.scale_min,
+            scale_max=self.scaling.scale_max,
+            hidden_nodes={e: s[1:-1] for e, s in self.sizes.items()},
+            activations=self.activations,
+            normalize_nodes=self.normalize_nodes,
+            normalization=norm,
+            atom_energies=atom_energies,
+        )
+
+    def write_n2p2(self, directory: str | Path) -> None:
+        """Write ``input.nn``, ``scaling.data`` and ``weights.XXX.data`` into ``directory``."""
+        from ase.data import atomic_numbers
+
+        directory = Path(directory)
+        write_input_nn(self.n2p2_settings(), directory / "input.nn")
+        write_scaling(self.scaling.statistics, directory / "scaling.data")
+        w = self.get_weights()
+        for e in self.elements:
+            write_weights(
+                w[self._slices[e]], self.sizes[e], directory / f"weights.{atomic_numbers[e]:03d}.data"
+            )
+
+    def __repr__(self) -> str:
+        arch = "; ".join(f"{e}: {'-'.join(map(str, s))}" for e, s in self.sizes.items())
+        return f"BehlerParrinelloNetwork({arch}; {self.n_weights} weights; {self.descriptor!r})"
+
+
+def _center_chunks(pairs, max_triples: int) -> list[np.ndarray]:
+    """Boolean masks over atoms splitting the centres into chunks of bounded triple count."""
+    n_atoms = len(pairs.species)
+    per_atom = pairs.block_count.sum(axis=1).astype(np.float64)
+    estimate = 0.5 * per_atom**2  # upper bound of the triples of each centre
+    total = estimate.sum()
+    if total <= max_triples:
+        return [np.ones(n_atoms, dtype=bool)]
+    n_chunks = int(np.ceil(total / max_triples))
+    bounds = np.searchsorted(np.cumsum(estimate), np.linspace(0, total, n_chunks + 1)[1:-1])
+    labels = np.zeros(n_atoms, dtype=np.int64)
+    for b in bounds:
+        labels[b:] += 1
+    return [labels == k for k in range(n_chunks)]

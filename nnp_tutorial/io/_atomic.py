@@ -23,6 +23,9 @@ def atomic_write(path: str | Path) -> Iterator[TextIO]:
     try:
         with os.fdopen(fd, "w") as handle:
             yield handle
+        umask = os.umask(0)  # mkstemp creates mode 0600; give the usual 0666 & ~umask
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -312,6 +312,11 @@ def read_input_nn(path: str | Path) -> NNPSettings:
     if len(act_args) < n_hidden + 1:
         raise p.error(f"expected {n_hidden + 1} activation codes (hidden layers and output)")
     activations = act_args[:n_hidden]
+    if act_args[n_hidden] != "l":
+        raise p.error(
+            f"the output layer must be linear ('l'), found {act_args[n_hidden]!r}: "
+            "nnp_tutorial's atomic networks have a linear output, like n2p2's"
+        )
     for a in activations:
         if a not in ACTIVATION_CODES:
             raise p.error(f"unknown activation {a!r}; valid codes: {', '.join(ACTIVATION_CODES)}")

@@ -70,6 +70,11 @@ def write_weights(connections: np.ndarray, layer_sizes: list[int], path: str | P
         Neurons per layer, input layer first, output (1) last.
     path : str or Path
     """
+    need = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if len(connections) != need:
+        raise ValueError(
+            f"{len(connections)} connections given, the topology needs {need} (layers {layer_sizes})"
+        )
     lines = [
         "#" * 80,
         "# Neural network connection values (weights and biases), written by nnp_tutorial.",
@@ -86,7 +91,5 @@ def write_weights(connections: np.ndarray, layer_sizes: list[int], path: str | P
         for k in range(layer_sizes[layer]):
             lines.append(f"{connections[count]:24.16E} b {count + 1:9d} {layer:5d} {k + 1:5d}")
             count += 1
-    if count != len(connections):
-        raise ValueError(f"{len(connections)} connections given, the topology needs {count}")
     with atomic_write(path) as handle:
         handle.write("\n".join(lines) + "\n")

@@ -1,0 +1,121 @@
+"""Benchmark: energy + forces + stress of one structure with a published potential.
+
+Prints medians (and quartiles) over repetitions for
+
+* a 192-atom revPBE0-D3 frame with the Cheng et al. potential (budget: energy and
+  forces <= 40 ms median on the 2-core machine), and
+* n2p2's 1080-atom RPBE-D3 example box,
+
+split into neighbour list (vesin), triple lists (numpy), and the compiled
+TensorFlow graph (symmetry functions, networks, forces and stress by autodiff),
+next to a floor measured in the same run: one numpy pass ``exp(x) * y`` over
+as many float64 numbers as the structure has angular terms (triples × functions
+of their group), the least work any implementation must do.
+
+Optionally (``--all-frames``) evaluates every frame of the data set, streaming,
+and reports the peak resident memory (budget < 2 GB).
+
+Run: ``python benchmarks/bench_descriptors.py [--repeats 20] [--all-frames]``
+(reads published data from ``$NNP_TUTORIAL_DATA`` or downloads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from nnp_tutorial import datasets
+
+
+def median_ms(function, repeats: int) -> tuple[float, float, float]:
+    """Median and quartiles of ``function()`` wall time in ms (after one warm-up call)."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(1000 * (time.perf_counter() - start))
+    q1, med, q3 = np.percentile(times, [25, 50, 75])
+    return med, q1, q3
+
+
+def angular_terms(model, inputs) -> int:
+    """Number of (triple, function) terms the structure needs."""
+    return sum(
+        len(p) * len(g.functions) for g, (p, _) in zip(model.descriptor.angular_groups, inputs.angular)
+    )
+
+
+def bench_structure(label: str, model, atoms, repeats: int) -> None:
+    sfs = model.descriptor
+    pairs = sfs.pairs(atoms)
+    single_chunk = len(atoms) <= 256
+    inputs = sfs.padded(sfs.inputs(pairs))
+    tensors = inputs.tensors()
+    n_terms = angular_terms(model, sfs.inputs(pairs))
+    rng = np.random.default_rng(0)
+    x, y = rng.random(n_terms), rng.random(n_terms)
+
+    rows = [
+        ("total: energy + forces + stress", median_ms(lambda: model.evaluate(atoms), repeats)),
+        ("  neighbour list (vesin)", median_ms(lambda: sfs.pairs(atoms), repeats)),
+        ("  triples and index arrays (numpy)", median_ms(lambda: sfs.padded(sfs.inputs(pairs)), repeats)),
+    ]
+    if single_chunk:
+        rows.append(
+            (
+                "  compiled graph (TF/XLA)",
+                median_ms(
+                    lambda: model._compiled(*tensors, model.weights, inputs.n_rows, len(atoms)), repeats
+                ),
+            )
+        )
+    floor = median_ms(lambda: np.exp(x) * y, repeats)
+    rows.append((f"floor: numpy exp(x)*y over {n_terms} terms", floor))
+    print(f"\n{label}: {len(atoms)} atoms, {len(pairs)} pairs, {sfs.inputs(pairs).n_triples} triples")
+    for name, (med, q1, q3) in rows:
+        print(f"  {name:46s} {med:9.2f} ms  (IQR {q1:.2f}-{q3:.2f})  = {med / floor[0]:6.2f} x floor")
+    total = rows[0][1][0]
+    print(f"  per atom: {total / len(atoms):.4f} ms/atom")
+
+
+def all_frames(model) -> None:
+    from nnp_tutorial.evaluation import evaluate_errors
+
+    start = time.perf_counter()
+    summary = evaluate_errors(model, datasets.iter_structures("revpbe0-d3"), total=1593)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nall frames: {summary}; {seconds:.1f} s; peak RSS {peak_mb:.0f} MB (budget 2048 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--all-frames", action="store_true")
+    args = parser.parse_args()
+
+    cheng = datasets.load_potential("nnp-revpbe0-d3-cheng2019")
+    frame = next(datasets.iter_structures("revpbe0-d3", index=[0]))
+    frame.calc = None
+    bench_structure("revPBE0-D3 frame 0 (Cheng 2019 potential, 20-20 network)", cheng, frame, args.repeats)
+
+    rpbe = datasets.load_potential("n2p2-example-1080")
+    box = datasets.load_structures("n2p2-example-1080")[0]
+    box.calc = None
+    bench_structure(
+        "n2p2 example box (RPBE-D3 potential, 25-25 network)", rpbe, box, max(5, args.repeats // 4)
+    )
+    print(
+        "\npeer (n2p2 v2.3.0, same machine): 192 atoms 78 ms (1 thread) / 42 ms (2 threads); "
+        "1080 atoms 0.44 / 0.25 ms/atom"
+    )
+    if args.all_frames:
+        all_frames(cheng)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The ``nnp-tutorial`` command line.
+
+Each sub-command is a thin wrapper around library functions, so everything
+the command line does can also be done (and is taught) in the notebooks.
+
+Examples
+--------
+``nnp-tutorial datasets``
+    List the registered data sets and potentials with their cache status.
+``nnp-tutorial predict --model nnp-revpbe0-d3-cheng2019 water.xyz``
+    Energies (eV) and forces (eV/Å) of the structures in a file.
+``nnp-tutorial evaluate --model nnp-revpbe0-d3-cheng2019 --dataset revpbe0-d3``
+    RMSEs of a potential against the labels of a data set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import NNPTutorialError
+
+
+def load_model(spec: str | Path, *, data_dir: str | Path | None = None):
+    """A potential from a directory of n2p2 files or a registered potential name."""
+    from . import datasets
+    from .model import BehlerParrinelloNetwork
+
+    path = Path(spec)
+    if path.is_dir():
+        return BehlerParrinelloNetwork.from_n2p2(path)
+    return datasets.load_potential(str(spec), data_dir=data_dir)
+
+
+def read_structures(path: str | Path, *, fmt: str | None = None, index: str = ":"):
+    """Structures from a file: RuNNer ``input.data`` (Bohr/Hartree) or any ASE format (Å/eV)."""
+    import ase.io
+
+    from .io import read_input_data
+
+    path = Path(path)
+    if fmt == "runner" or (fmt is None and path.name.startswith("input.data")):
+        frames = list(read_input_data(path))
+        return frames[_slice(index)] if ":" in index else [frames[int(index)]]
+    return ase.io.read(path, index=index, format=fmt) if ":" in index else [ase.io.read(path, index, fmt)]
+
+
+def _slice(text: str) -> slice:
+    parts = [int(p) if p else None for p in text.split(":")]
+    return slice(*parts)
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from . import datasets
+
+    if args.download:
+        names = [e.name for e in datasets.list_entries()] if args.download == ["all"] else args.download
+        datasets.download(names, data_dir=args.data_dir, progress=True)
+    print(datasets.format_table(data_dir=args.data_dir))
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    model = load_model(args.model, data_dir=args.data_dir)
+    records = []
+    for filename in args.structures:
+        for k, atoms in enumerate(read_structures(filename, fmt=args.format, index=args.index)):
+            atoms.calc = None
+            result = model.evaluate(atoms)
+            records.append(
+                {
+                    "file": str(filename),
+                    "index": k,
+                    "symbols": atoms.get_chemical_formula(),
+                    "n_atoms": len(atoms),
+                    "energy_eV": result.energy,
+                    "forces_eV_per_A": result.forces.tolist(),
+                }
+            )
+    if args.json:
+        json.dump(records, sys.stdout, indent=1)
+        print()
+        return 0
+    for r in records:
+        print(f"# {r['file']} [{r['index']}] {r['symbols']}  energy = {r['energy_eV']:.8f} eV")
+        print("#   atom          Fx (eV/Å)          Fy (eV/Å)          Fz (eV/Å)")
+        for i, f in enumerate(r["forces_eV_per_A"]):
+            print(f"{i:8d} {f[0]:18.10f} {f[1]:18.10f} {f[2]:18.10f}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from . import datasets
+    from .evaluation import evaluate_errors
+
+    model = load_model(args.model, data_dir=args.data_dir)
+    index = _slice(args.index) if args.index else None
+    frames = datasets.iter_structures(args.dataset, data_dir=args.data_dir, index=index)
+    total = len(range(*index.indices(10**9))) if index and index.stop else None
+    summary = evaluate_errors(model, frames, total=total)
+    print(f"{args.model} on {args.dataset}: {summary}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        command = "nnp-tutorial " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        header = [
+            f"# produced by: {command}",
+            f"# nnp_tutorial {__version__}, {datetime.date.today().isoformat()}",
+            "# energy errors per atom (meV/atom), force errors per component (meV/Å)",
+        ]
+        row = (
+            f"{args.model},{args.dataset},{summary.n_structures},{summary.energy_rmse:.4f},"
+            f"{summary.force_rmse:.3f},{summary.energy_mae:.4f},{summary.force_mae:.3f}"
+        )
+        out.write_text(
+            "\n".join(
+                [
+                    *header,
+                    "model,dataset,n_structures,energy_rmse_meV_per_atom,force_rmse_meV_per_A,"
+                    "energy_mae_meV_per_atom,force_mae_meV_per_A",
+                    row,
+                ]
+            )
+            + "\n"
+        )
+        per_frame = out.with_name(out.stem + "_per_structure.csv")
+        summary.per_structure.to_csv(per_frame, index=False, float_format="%.6g")
+        print(f"wrote {out} and {per_frame}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``nnp-tutorial``."""
+    parser = argparse.ArgumentParser(
+        prog="nnp-tutorial",
+        description="Adam vs extended Kalman filter training of neural network potentials for water.",
+    )
+    parser.add_argument("--version", action="version", version=f"nnp_tutorial {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="local directory with the published data (layout of shared/data); "
+        "default: $NNP_TUTORIAL_DATA, else download into the user cache",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("datasets", help="list (and download) registered data sets and potentials")
+    p.add_argument("--download", nargs="+", metavar="NAME", help="entries to download, or 'all'")
+    p.set_defaults(func=_cmd_datasets)
+
+    p = sub.add_parser("predict", help="energies and forces of structures with a potential")
+    p.add_argument("--model", required=True, help="directory of n2p2 files or a registered potential")
+    p.add_argument("structures", nargs="+", help="structure files (RuNNer input.data or any ASE format)")
+    p.add_argument("--format", default=None, help="file format (ASE name, or 'runner' for input.data)")
+    p.add_argument("--index", default=":", help="frames to read, e.g. ':' (all), '0', '10:20'")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("evaluate", help="energy and force RMSE of a potential on a data set")
+    p.add_argument("--model", required=True, help="directory of n2p2 files or a registered potential")
+    p.add_argument("--dataset", required=True, help="registered data set, e.g. revpbe0-d3")
+    p.add_argument("--index", default=None, help="subset of frames, e.g. ':100'")
+    p.add_argument("--out", default=None, help="CSV file for the summary (and *_per_structure.csv)")
+    p.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``nnp-tutorial``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    np.set_printoptions(precision=6, suppress=True)
+    try:
+        return args.func(args)
+    except NNPTutorialError as exc:
+        print(f"nnp-tutorial: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nnp-tutorial: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,113 @@
+r"""Error metrics of a potential against reference labels.
+
+Energy errors are per atom, forces per Cartesian component, as in the study
+and in RuNNer/n2p2 logs:
+
+.. math::
+
+    \mathrm{RMSE}_E = \sqrt{\tfrac{1}{M}\sum_m \big((\hat E_m - E_m)/N_m\big)^2},\qquad
+    \mathrm{RMSE}_F = \sqrt{\tfrac{1}{3\sum_m N_m}\sum_{m,i,\alpha} (\hat F_{mi\alpha} - F_{mi\alpha})^2}
+
+reported in meV/atom and meV/Å. Structures are processed one at a time, so a
+data set of any length is evaluated in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+from tqdm.auto import tqdm
+
+from .units import EV_TO_MEV
+
+
+@dataclass
+class ErrorSummary:
+    """Root-mean-square errors over a set of structures.
+
+    Attributes
+    ----------
+    n_structures : int
+    energy_rmse : float
+        meV/atom.
+    force_rmse : float
+        meV/Å (per component).
+    energy_mae : float
+        meV/atom.
+    force_mae : float
+        meV/Å.
+    per_structure : pandas.DataFrame
+        One row per structure: ``index``, ``n_atoms``, ``energy_error`` (meV/atom),
+        ``force_rmse`` (meV/Å), ``volume`` (Å³).
+    """
+
+    n_structures: int
+    energy_rmse: float
+    force_rmse: float
+    energy_mae: float
+    force_mae: float
+    per_structure: pd.DataFrame
+
+    def __str__(self) -> str:
+        return (
+            f"{self.n_structures} structures: energy RMSE {self.energy_rmse:.3f} meV/atom, "
+            f"force RMSE {self.force_rmse:.2f} meV/Å"
+        )
+
+
+def evaluate_errors(
+    model, structures: Iterable[Atoms], *, total: int | None = None, progress: bool = True
+) -> ErrorSummary:
+    """Compare a model's energies and forces with the labels of ``structures``.
+
+    Parameters
+    ----------
+    model : BehlerParrinelloNetwork
+        Anything with ``evaluate(atoms) -> Evaluation``.
+    structures : iterable of ase.Atoms
+        With reference energy (eV) and forces (eV/Å) attached as a calculator.
+    total : int, optional
+        Number of structures, for the progress bar.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    ErrorSummary
+    """
+    rows = []
+    squared_force = 0.0
+    absolute_force = 0.0
+    n_components = 0
+    for index, atoms in enumerate(tqdm(structures, total=total, disable=not progress, desc="evaluate")):
+        energy_ref = atoms.get_potential_energy()
+        forces_ref = atoms.get_forces()
+        result = model.evaluate(atoms)
+        n = len(atoms)
+        df = (result.forces - forces_ref) * EV_TO_MEV
+        squared_force += float(np.sum(df**2))
+        absolute_force += float(np.sum(np.abs(df)))
+        n_components += df.size
+        rows.append(
+            {
+                "index": index,
+                "n_atoms": n,
+                "energy_error": (result.energy - energy_ref) / n * EV_TO_MEV,
+                "force_rmse": float(np.sqrt(np.mean(df**2))),
+                "volume": atoms.get_volume() if atoms.pbc.all() else np.nan,
+            }
+        )
+    table = pd.DataFrame(rows)
+    de = table["energy_error"].to_numpy()
+    return ErrorSummary(
+        n_structures=len(table),
+        energy_rmse=float(np.sqrt(np.mean(de**2))),
+        force_rmse=float(np.sqrt(squared_force / n_components)),
+        energy_mae=float(np.mean(np.abs(de))),
+        force_mae=absolute_force / n_components,
+        per_structure=table,
+    )

@@ -1,0 +1,209 @@
+r"""Extended Kalman filter (EKF) for training neural networks.
+
+The network weights :math:`w` are the state of a filter that observes, at each
+step, the scaled errors :math:`\xi = \hat y(w) - y` (``m`` numbers) with
+Jacobian :math:`J = \partial\xi/\partial w` (``m × n``). With the observation
+noise :math:`R = I/\eta` (η: the "learning rate") and no process noise
+(:math:`Q = 0`), one update is (Singraber et al., JCTC 2019; Shao et al., JCP 2021)
+
+.. math::
+
+    A = (R + J P J^\top)^{-1},\qquad K = P J^\top A,\qquad
+    w \leftarrow w - K\xi,\qquad P \leftarrow P - K J P + Q,
+
+starting from :math:`P(0) = I`. On a linear model :math:`\xi = Xw - y` one pass
+over all rows gives the ridge-regression solution
+:math:`w = (I + \eta X^\top X)^{-1}\eta X^\top y` (tested).
+
+Implementation
+--------------
+:math:`P` is symmetric; only its upper triangle is stored and touched, with
+BLAS ``symm`` for :math:`B = PJ^\top` and the symmetric rank-``m`` update
+``syrk`` for :math:`P \leftarrow P - CC^\top` where :math:`C = B L^{-\top}` and
+:math:`LL^\top = R + JB` (Cholesky: a solve, never an inverse). The cost per
+update is about one read and one write of P. The *decoupled* filter keeps one
+block of P per element network and shares the gain matrix A (Puskorius and
+Feldkamp's DEKF).
+
+Divergence (a non-finite update, a non-positive-definite :math:`R + JPJ^\top`,
+or a non-positive or non-finite diagonal of P) leaves the filter unchanged and
+raises :class:`FilterDiverged`, so the caller keeps the last good weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import blas, cho_factor, solve_triangular
+
+from ..errors import CalculationFailed
+
+
+class FilterDiverged(CalculationFailed):
+    """The Kalman update produced non-finite or non-positive-definite quantities."""
+
+
+@dataclass(frozen=True)
+class EtaSchedule:
+    r"""Learning rate of the filter at step t.
+
+    ``constant`` (the study's PiNN setup): :math:`\eta(t) = \eta_0`.
+    ``runner`` (RuNNer/n2p2 ``kalman_eta``, ``kalman_etatau``, ``kalman_etamax``):
+    :math:`\eta(t) = \min(\eta_0 e^{t/\tau}, \eta_{max})`, approaching 1 so
+    that the filter's implicit 1/t decay dominates late in training.
+
+    Attributes
+    ----------
+    eta0 : float
+    kind : {"constant", "runner"}
+    tau : float
+        Growth time in steps (``runner`` only).
+    eta_max : float
+        Upper limit (``runner`` only).
+    """
+
+    eta0: float = 1e-3
+    kind: str = "constant"
+    tau: float = 1e5
+    eta_max: float = 1.0
+
+    def __call__(self, step: int) -> float:
+        if self.kind == "constant":
+            return self.eta0
+        return min(self.eta0 * math.exp(step / self.tau), self.eta_max)
+
+
+class KalmanFilter:
+    """EKF state: the covariance P (full or per-block) and the update rule.
+
+    Parameters
+    ----------
+    n_weights : int
+        Length n of the weight vector.
+    blocks : list of slice, optional
+        Decoupled filter: one covariance block per slice of the weight
+        vector (e.g. one per element network). Default: one full block.
+    eta : float or EtaSchedule, default 1e-3
+        Learning rate η (R = I/η).
+    dtype : {"float64", "float32"}, default "float64"
+        Precision of P (the update of w is always float64).
+    process_noise : float, default 0.0
+        Q = q I added to P after each update.
+
+    Attributes
+    ----------
+    P_ : list of ndarray
+        Upper triangles (Fortran order) of the covariance blocks.
+    step_ : int
+        Number of updates done.
+    """
+
+    def __init__(
+        self,
+        n_weights: int,
+        *,
+        blocks: list[slice] | None = None,
+        eta: float | EtaSchedule = 1e-3,
+        dtype: str = "float64",
+        process_noise: float = 0.0,
+    ) -> None:
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', not {dtype!r}")
+        self.n_weights = n_weights
+        self.blocks = blocks or [slice(0, n_weights)]
+        bounds = sorted((b.start, b.stop) for b in self.blocks)
+        if (
+            bounds[0][0] != 0
+            or bounds[-1][1] != n_weights
+            or any(a[1] != b[0] for a, b in zip(bounds[:-1], bounds[1:]))
+        ):
+            raise ValueError("blocks must partition the weight vector into contiguous slices")
+        self.eta = eta if isinstance(eta, EtaSchedule) else EtaSchedule(float(eta))
+        self.dtype = np.dtype(dtype)
+        self.process_noise = process_noise
+        self._symm = blas.dsymm if self.dtype == np.float64 else blas.ssymm
+        self._syrk = blas.dsyrk if self.dtype == np.float64 else blas.ssyrk
+        self.P_ = [np.asfortranarray(np.eye(b.stop - b.start, dtype=self.dtype)) for b in self.blocks]
+        self.step_ = 0
+
+    def update(self, jacobian: np.ndarray, errors: np.ndarray) -> np.ndarray:
+        """One filter step; returns the weight change ``-K ξ`` (shape (n,)).
+
+        Parameters
+        ----------
+        jacobian : ndarray of shape (m, n)
+            J = ∂ξ/∂w.
+        errors : ndarray of shape (m,)
+            ξ = prediction − label (scaled).
+
+        Raises
+        ------
+        FilterDiverged
+            The filter is left unchanged.
+        """
+        J = np.atleast_2d(np.asarray(jacobian, dtype=np.float64))
+        xi = np.atleast_1d(np.asarray(errors, dtype=np.float64))
+        m = len(xi)
+        if J.shape != (m, self.n_weights):
+            raise ValueError(f"jacobian has shape {J.shape}, expected {(m, self.n_weights)}")
+        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(xi))):
+            raise FilterDiverged(f"step {self.step_}: non-finite errors or Jacobian")
+        eta = self.eta(self.step_)
+        # B_k = P_k J_k^T for each block, S = R + sum_k J_k B_k (m x m)
+        Bs = []
+        S = np.eye(m) / eta
+        for block, P in zip(self.blocks, self.P_):
+            Jk = np.asfortranarray(J[:, block].T, dtype=self.dtype)  # (n_k, m)
+            B = self._symm(1.0, P, Jk, side=0, lower=0)  # (n_k, m), upper triangle of P read
+            Bs.append(B)
+            S += J[:, block] @ B.astype(np.float64)
+        try:
+            L, _ = cho_factor(S, lower=True, check_finite=True)
+        except (np.linalg.LinAlgError, ValueError):
+            raise FilterDiverged(f"step {self.step_}: R + J P J^T is not positive definite") from None
+        L = np.tril(L)
+        delta = np.empty(self.n_weights)
+        updates = []
+        for block, B in zip(self.blocks, Bs):
+            C = solve_triangular(L, B.T.astype(np.float64), lower=True).T  # (n_k, m): B L^-T
+            delta[block] = -C @ solve_triangular(L, xi, lower=True)  # -B S^-1 xi = -K xi
+            updates.append(np.asfortranarray(C, dtype=self.dtype))
+        if not np.all(np.isfinite(delta)):
+            raise FilterDiverged(f"step {self.step_}: non-finite weight update")
+        # diag(P - C C^T) from C alone: test positivity before touching P, so a
+        # diverging step leaves the filter (and the caller's weights) as they were.
+        for P, C in zip(self.P_, updates):
+            diagonal = np.diagonal(P) - np.einsum("ij,ij->i", C, C)
+            if not (np.all(np.isfinite(diagonal)) and np.all(diagonal > 0)):
+                raise FilterDiverged(f"step {self.step_}: covariance lost positivity")
+        for P, C in zip(self.P_, updates):
+            self._syrk(-1.0, C, beta=1.0, c=P, lower=0, overwrite_c=1)  # in place, upper triangle
+        if self.process_noise:
+            for P in self.P_:
+                P[np.diag_indices_from(P)] += self.process_noise
+        self.step_ += 1
+        return delta
+
+    def covariance(self) -> np.ndarray:
+        """The full symmetric covariance P as a dense (n, n) float64 array (for analysis)."""
+        P = np.zeros((self.n_weights, self.n_weights))
+        for block, Pk in zip(self.blocks, self.P_):
+            upper = np.triu(Pk)
+            P[block, block] = upper + np.triu(upper, 1).T
+        return P
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the covariance blocks, bytes."""
+        return sum(P.nbytes for P in self.P_)
+
+    def state_dict(self) -> dict:
+        """Arrays and counters needed to resume exactly."""
+        return {"P": [P.copy(order="F") for P in self.P_], "step": self.step_}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict` output."""
+        self.P_ = [np.asfortranarray(P, dtype=self.dtype) for P in state["P"]]
+        self.step_ = int(state["step"])

@@ -1,0 +1,129 @@
+r"""Predictions of drawn labels and their Jacobians with respect to the weights.
+
+Training never recomputes second derivatives of a whole structure. The
+symmetry functions :math:`G` of every structure are computed once and cached
+(:class:`DescriptorCache`). Then
+
+* an **energy label** needs only the networks: :math:`\hat E(w) = \sum_i E_i(G_i; w)`
+  and :math:`\partial\hat E/\partial w` by one reverse pass;
+* a **force label** :math:`F_c = -\partial E/\partial x_c` is written as
+
+  .. math::
+
+      F_c(w) = -\sum_{i,s} \frac{\partial E_i}{\partial G_{is}}(w)\, T_{c,is},
+      \qquad T_{c,is} = \frac{\partial G_{is}}{\partial x_c},
+
+  where the tangents :math:`T_c` depend on the geometry only. They come from
+  one forward-mode pass over just the pairs and triples that move with the
+  drawn atoms (:meth:`~nnp_tutorial.descriptors.SymmetryFunctionSet.position_derivatives`);
+  the weight dependence is a small network computation whose Jacobian
+  (10 rows) costs a few reverse passes through the element networks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+from ase import Atoms
+from tqdm.auto import tqdm
+
+
+class DescriptorCache:
+    """Raw symmetry functions of a list of structures, computed once.
+
+    Parameters
+    ----------
+    descriptor : SymmetryFunctionSet
+    structures : list of ase.Atoms
+    progress : bool, default True
+
+    Attributes
+    ----------
+    values : list of list of ndarray
+        ``values[frame][k]``: shape (n_atoms_of_element_k, n_functions_k).
+    """
+
+    def __init__(self, descriptor, structures: list[Atoms], *, progress: bool = True) -> None:
+        self.descriptor = descriptor
+        self.values = []
+        for atoms in tqdm(structures, disable=not progress, desc="symmetry functions"):
+            g = descriptor.compute(atoms)
+            self.values.append([g[e] for e in descriptor.elements])
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def concatenated(self, frames) -> dict[str, np.ndarray]:
+        """All rows of ``frames`` per element (e.g. to fit the input scaling)."""
+        return {
+            e: np.concatenate([self.values[f][k] for f in frames])
+            for k, e in enumerate(self.descriptor.elements)
+        }
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, bytes."""
+        return sum(x.nbytes for v in self.values for x in v)
+
+
+class LabelFunctions:
+    """Compiled functions giving label predictions, Jacobians and L2 gradients.
+
+    Parameters
+    ----------
+    model : BehlerParrinelloNetwork
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self._energy = tf.function(self._energy_jacobian, jit_compile=True, reduce_retracing=False)
+        self._force = tf.function(self._force_jacobian, jit_compile=True, reduce_retracing=False)
+
+    # -- TensorFlow ------------------------------------------------------------------
+    def _energy_jacobian(self, descriptors, weights, n_atoms):
+        with tf.GradientTape() as tape:
+            tape.watch(weights)
+            energies = self.model.atomic_energies(descriptors, weights)
+            per_atom = tf.add_n([tf.reduce_sum(e) for e in energies]) / n_atoms
+        return per_atom, tape.gradient(per_atom, weights)
+
+    def _force_jacobian(self, descriptors, tangents, weights):
+        with tf.GradientTape() as outer:
+            outer.watch(weights)
+            with tf.GradientTape() as inner:
+                inner.watch(descriptors)
+                energies = self.model.atomic_energies(descriptors, weights)
+                energy = tf.add_n([tf.reduce_sum(e) for e in energies])
+            nu = inner.gradient(energy, descriptors)  # dE/dG per element (rows, n_sf)
+            forces = -tf.add_n([tf.einsum("crs,rs->c", t, n) for t, n in zip(tangents, nu)])  # (n,)
+        return forces, outer.jacobian(forces, weights, experimental_use_pfor=True)
+
+    # -- numpy front end -------------------------------------------------------------
+    def energy(self, descriptors: list[np.ndarray], n_atoms: int) -> tuple[float, np.ndarray]:
+        """Predicted energy per atom (eV/atom) and its gradient (n_weights,) for one structure."""
+        value, gradient = self._energy(
+            [tf.constant(g) for g in descriptors], self.model.weights, tf.constant(float(n_atoms), tf.float64)
+        )
+        return float(value), gradient.numpy()
+
+    def forces(
+        self, descriptors: list[np.ndarray], atoms: Atoms, components: np.ndarray, pairs=None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted force components (eV/Å, shape (n,)) and their Jacobian (n, n_weights).
+
+        Parameters
+        ----------
+        descriptors : list of ndarray
+            Cached symmetry functions of the structure.
+        atoms : ase.Atoms
+            The structure (for the tangents).
+        components : ndarray of shape (n,), int
+            Flat indices ``3 * atom + axis``.
+        pairs : PairList, optional
+            Neighbour pairs of ``atoms`` if already known.
+        """
+        sfs = self.model.descriptor
+        pairs = sfs.pairs(atoms) if pairs is None else pairs
+        tangents = sfs.position_derivatives(pairs, components // 3, components % 3)
+        forces, jacobian = self._force([tf.constant(g) for g in descriptors], tangents, self.model.weights)
+        return forces.numpy(), jacobian.numpy()

@@ -11,7 +11,9 @@ r"""Cutoff functions :math:`f_c(r)`, numbered as in n2p2 (``cutoff_type``).
 =====  =========  ===================================================================  ==========
 
 Each entry maps a distance tensor (any shape, Å) to :math:`f_c` of the same
-shape; they are differentiable everywhere, including at :math:`r_c`.
+shape; they are differentiable everywhere, including at :math:`r_c`. Each also
+has its analytic derivative :math:`df_c/dr` (1/Å), used by the hand-written
+gradients of the angular symmetry functions.
 
 Examples
 --------
@@ -44,6 +46,8 @@ class CutoffFunction:
         Short name.
     function : callable
         ``function(r, rc, alpha) -> f_c`` on float64 tensors (Å).
+    derivative : callable
+        ``derivative(r, rc, alpha) -> df_c/dr`` (1/Å).
     uses_alpha : bool
         Whether the inner cutoff parameter α is used.
     """
@@ -51,6 +55,7 @@ class CutoffFunction:
     code: int
     name: str
     function: Callable
+    derivative: Callable
     uses_alpha: bool
 
     def __call__(self, r, rc: float, alpha: float = 0.0) -> tf.Tensor:
@@ -62,37 +67,68 @@ class CutoffFunction:
         value = self.function(tf.where(inside, r, tf.zeros_like(r)), rc, alpha)
         return tf.where(inside, value, tf.zeros_like(r))
 
+    def value_and_derivative(self, r, rc: float, alpha: float = 0.0) -> tuple[tf.Tensor, tf.Tensor]:
+        """:math:`f_c(r)` and :math:`df_c/dr`, both zero for ``r >= rc``."""
+        r = tf.convert_to_tensor(r, dtype=tf.float64)
+        inside = r < rc
+        clipped = tf.where(inside, r, tf.zeros_like(r))
+        zero = tf.zeros_like(r)
+        return (
+            tf.where(inside, self.function(clipped, rc, alpha), zero),
+            tf.where(inside, self.derivative(clipped, rc, alpha), zero),
+        )
+
 
 _REGISTRY: dict[int, CutoffFunction] = {}
 
 
-def register_cutoff(code: int, name: str, *, uses_alpha: bool = False):
-    """Decorator adding a cutoff formula to the registry; duplicate codes are refused."""
+def register_cutoff(code: int, name: str, derivative: Callable, *, uses_alpha: bool = False):
+    """Decorator adding a cutoff formula (and its derivative) to the registry.
+
+    Duplicate codes or names are refused.
+    """
 
     def wrap(function: Callable) -> Callable:
         if code in _REGISTRY or any(c.name == name for c in _REGISTRY.values()):
             raise ValueError(f"cutoff type {code} ({name}) is already registered")
-        _REGISTRY[code] = CutoffFunction(code, name, function, uses_alpha)
+        _REGISTRY[code] = CutoffFunction(code, name, function, derivative, uses_alpha)
         return function
 
     return wrap
 
 
-@register_cutoff(1, "cos", uses_alpha=True)
-def _cos(r, rc, alpha):
+def _cos_x(r, rc, alpha):
     rci = alpha * rc
-    x = tf.maximum(r - rci, 0.0) / (rc - rci)
+    return tf.maximum(r - rci, 0.0) / (rc - rci), rc - rci
+
+
+def _cos_derivative(r, rc, alpha):
+    x, width = _cos_x(r, rc, alpha)
+    return -0.5 * math.pi / width * tf.sin(math.pi * x)  # zero inside the inner cutoff (x = 0)
+
+
+@register_cutoff(1, "cos", _cos_derivative, uses_alpha=True)
+def _cos(r, rc, alpha):
+    x, _ = _cos_x(r, rc, alpha)
     return 0.5 * (tf.cos(math.pi * x) + 1.0)
 
 
-@register_cutoff(2, "tanhu")
+def _tanhu_derivative(r, rc, alpha):
+    t2 = tf.tanh(1.0 - r / rc) ** 2
+    return 3.0 * t2 * (t2 - 1.0) / rc
+
+
+@register_cutoff(2, "tanhu", _tanhu_derivative)
 def _tanhu(r, rc, alpha):
     return tf.tanh(1.0 - r / rc) ** 3
 
 
-@register_cutoff(3, "tanh")
+_TANH_NORM = 1.0 / math.tanh(1.0) ** 3
+
+
+@register_cutoff(3, "tanh", lambda r, rc, alpha: _TANH_NORM * _tanhu_derivative(r, rc, alpha))
 def _tanh(r, rc, alpha):
-    return tf.tanh(1.0 - r / rc) ** 3 / math.tanh(1.0) ** 3
+    return _TANH_NORM * tf.tanh(1.0 - r / rc) ** 3
 
 
 def get_cutoff(code: int | str) -> CutoffFunction:

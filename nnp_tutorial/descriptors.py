@@ -146,6 +146,17 @@ class ShapeBuckets:
         return tuple(int(x) for x in np.ceil(ref * self.growth**k).astype(np.int64))
 
 
+@dataclass(frozen=True)
+class _BoundCutoff:
+    """A cutoff function with its inner-cutoff parameter fixed."""
+
+    function: object
+    alpha: float
+
+    def value_and_derivative(self, r, rc):
+        return self.function.value_and_derivative(r, rc, self.alpha)
+
+
 class _TermGroup:
     """Functions sharing centre element, neighbour element(s), type and cutoff.
 
@@ -195,50 +206,126 @@ def _integer_power(x: tf.Tensor, n: int) -> tf.Tensor:
 
 
 class AngularTerms(_TermGroup):
-    r"""Type-3 or type-9 terms of one group, shape (n_triples, n_functions).
+    r"""Type-3 or type-9 functions of one group, summed over triples, with an analytic gradient.
 
-    :math:`2^{1-\zeta}\max(1+\lambda\cos\theta, 0)^\zeta e^{-\eta S}` with
-    :math:`S = (r_{ij}-r_s)^2 + (r_{ik}-r_s)^2 [+ (r_{jk}-r_s)^2]`; distinct
-    exponentials and angular powers are computed once per group.
+    For each triple and function ``k`` the term is
+    :math:`V_k = A_k(\cos\theta)\, X_k(S_k)\, F` with
+    :math:`A_k = 2^{1-\zeta}\max(1+\lambda\cos\theta, 0)^\zeta`,
+    :math:`X_k = e^{-\eta S_k}`, :math:`S_k = (r_{ij}-r_s)^2 + (r_{ik}-r_s)^2 [+ (r_{jk}-r_s)^2]`
+    and :math:`F = f_c(r_{ij}) f_c(r_{ik}) [f_c(r_{jk})]`.
+
+    The gradient with respect to the pair vectors is written out by hand
+    (``tf.custom_gradient``): given the upstream :math:`w_k = \partial L/\partial G_k`
+    of each triple's centre,
+
+    .. math::
+
+        \frac{\partial L}{\partial r_{ij}} = -2F\sum_k w_k V_k' \eta_k (r_{ij}-r_{s,k})
+        + f_c'(r_{ij}) \frac{F}{f_c(r_{ij})}\sum_k w_k V_k',\qquad V_k' = A_k X_k,
+
+    (likewise for :math:`r_{ik}`, :math:`r_{jk}`),
+    :math:`\partial L/\partial\cos\theta = F\sum_k w_k A_k' X_k`,
+    chained to :math:`\mathbf D_{ij}, \mathbf D_{ik}` through
+    :math:`\partial r_{ij}/\partial\mathbf D_{ij} = \mathbf D_{ij}/r_{ij}`,
+    :math:`\partial\cos\theta/\partial\mathbf D_{ij}
+    = \mathbf D_{ik}/(r_{ij}r_{ik}) - \cos\theta\,\mathbf D_{ij}/r_{ij}^2`
+    and :math:`\partial r_{jk}/\partial\mathbf D_{ij} = (\mathbf D_{ij}-\mathbf D_{ik})/r_{jk}`.
+    Autodiff would scatter every intermediate (r, f_c, D) back to the pairs
+    separately; this does two scatters per group and makes forces about twice
+    as fast. Tests compare it with finite differences.
     """
 
     def __init__(self, *args, narrow: bool) -> None:
         super().__init__(*args)
         self.narrow = narrow
+        self._eta = np.array([sf.eta for sf in self.functions])
+        self._rs = np.array([sf.rs for sf in self.functions])
 
-    def terms(self, rij, rik, rjk, cos) -> tf.Tensor:
-        exponentials: dict[tuple[float, float], tf.Tensor] = {}
-        powers: dict[tuple[float, float], tf.Tensor] = {}
+    def _angular(self, cos: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """A_k and dA_k/dcos for every function, each of shape (triples, K)."""
+        cache: dict[tuple[float, float], tuple[tf.Tensor, tf.Tensor]] = {}
+        values, slopes = [], []
+        for sf in self.functions:
+            key = (sf.lambda_, sf.zeta)
+            if key not in cache:
+                base = tf.maximum(1.0 + sf.lambda_ * cos, 0.0)
+                zeta = sf.zeta
+                if float(zeta).is_integer():
+                    lower = _integer_power(base, int(zeta) - 1) if zeta > 1 else tf.ones_like(base)
+                else:
+                    lower = base ** (zeta - 1.0)
+                norm = 2.0 ** (1.0 - zeta)
+                slope = tf.where(base > 0.0, norm * zeta * sf.lambda_ * lower, tf.zeros_like(base))
+                cache[key] = (norm * lower * base, slope)
+            values.append(cache[key][0])
+            slopes.append(cache[key][1])
+        return tf.stack(values, axis=1), tf.stack(slopes, axis=1)  # (triples, K)
+
+    def _radial(self, squared_shift: dict[float, tf.Tensor]) -> tf.Tensor:
+        """X_k = exp(-eta_k S_k), shape (triples, K)."""
+        cache: dict[tuple[float, float], tf.Tensor] = {}
         columns = []
         for sf in self.functions:
             key = (sf.eta, sf.rs)
-            if key not in exponentials:
-                s = (rij - sf.rs) ** 2 + (rik - sf.rs) ** 2
-                if self.narrow:
-                    s = s + (rjk - sf.rs) ** 2
-                exponentials[key] = tf.exp(-sf.eta * s)
-            key_angle = (sf.lambda_, sf.zeta)
-            if key_angle not in powers:
-                base = tf.maximum(1.0 + sf.lambda_ * cos, 0.0)
-                zeta = sf.zeta
-                powers[key_angle] = (
-                    _integer_power(base, int(zeta)) if float(zeta).is_integer() else base**zeta
-                )
-            columns.append(2.0 ** (1.0 - sf.zeta) * powers[key_angle] * exponentials[key])
+            if key not in cache:
+                cache[key] = tf.exp(-sf.eta * squared_shift[sf.rs])
+            columns.append(cache[key])
         return tf.stack(columns, axis=1)  # (triples, K)
 
-    def __call__(self, vectors, r, fc, rows, p, q, n_rows, cutoff) -> tf.Tensor:
-        rij, rik = tf.gather(r, p), tf.gather(r, q)  # (triples,)
-        dot = tf.reduce_sum(tf.gather(vectors, p) * tf.gather(vectors, q), axis=1)
-        cos = dot / (rij * rik)
-        fc_product = tf.gather(fc, p) * tf.gather(fc, q)
-        rjk = None
-        if self.narrow:
-            rjk2 = tf.maximum(rij * rij + rik * rik - 2.0 * dot, 1e-300)
-            rjk = tf.sqrt(rjk2)
-            fc_product = fc_product * cutoff(rjk, self.rc)
-        values = self.terms(rij, rik, rjk, cos) * fc_product[:, None]  # (triples, K)
-        return tf.math.unsorted_segment_sum(values, tf.gather(rows, p), n_rows)  # (rows, K)
+    def __call__(self, vectors, rows, p, q, n_rows, cutoff) -> tf.Tensor:
+        rows_p = tf.gather(rows, p)  # (triples,) output row of each triple's centre
+        eta, rs = tf.constant(self._eta), tf.constant(self._rs)
+
+        @tf.custom_gradient
+        def summed(vectors):
+            dp, dq = tf.gather(vectors, p), tf.gather(vectors, q)  # (triples, 3) D_ij, D_ik
+            rij, rik = tf.norm(dp, axis=1), tf.norm(dq, axis=1)
+            dot = tf.reduce_sum(dp * dq, axis=1)
+            inverse = 1.0 / (rij * rik)
+            cos = dot / (rij * rik)  # not dot * inverse: exact for exactly collinear triples
+            fij, dfij = cutoff.value_and_derivative(rij, self.rc)
+            fik, dfik = cutoff.value_and_derivative(rik, self.rc)
+            distances = [rij, rik]
+            if self.narrow:
+                rjk = tf.sqrt(tf.maximum(rij * rij + rik * rik - 2.0 * dot, 1e-300))
+                fjk, dfjk = cutoff.value_and_derivative(rjk, self.rc)
+                distances.append(rjk)
+            else:
+                fjk, dfjk = tf.ones_like(rij), tf.zeros_like(rij)
+            product = fij * fik * fjk  # F
+            shifts = {rs_: tf.add_n([(d - rs_) ** 2 for d in distances]) for rs_ in set(self._rs)}
+            angular, slope = self._angular(cos)
+            radial = self._radial(shifts)
+            values = angular * radial * product[:, None]  # (triples, K)
+            out = tf.math.unsorted_segment_sum(values, rows_p, n_rows)  # (rows, K)
+
+            def gradient(upstream):
+                w = tf.gather(upstream, rows_p)  # (triples, K) dL/dG of the triple's centre
+                weighted = w * angular * radial  # w_k A_k X_k
+                total = tf.reduce_sum(weighted, axis=1)
+                a = tf.reduce_sum(weighted * eta, axis=1)
+                b = tf.reduce_sum(weighted * (eta * rs), axis=1)
+
+                def d_distance(r, own_derivative, others):
+                    return -2.0 * product * (r * a - b) + own_derivative * others * total
+
+                s_ij = d_distance(rij, dfij, fik * fjk)
+                s_ik = d_distance(rik, dfik, fij * fjk)
+                s_cos = product * tf.reduce_sum(w * slope * radial, axis=1)
+                gp = (s_cos * inverse)[:, None] * dq - (s_cos * cos / rij**2 - s_ij / rij)[:, None] * dp
+                gq = (s_cos * inverse)[:, None] * dp - (s_cos * cos / rik**2 - s_ik / rik)[:, None] * dq
+                if self.narrow:
+                    s_jk = d_distance(rjk, dfjk, fij * fik) / rjk
+                    gp += s_jk[:, None] * (dp - dq)
+                    gq -= s_jk[:, None] * (dp - dq)
+                n_pairs = tf.shape(vectors)[0]
+                return tf.math.unsorted_segment_sum(gp, p, n_pairs) + tf.math.unsorted_segment_sum(
+                    gq, q, n_pairs
+                )  # (pairs, 3)
+
+            return out, gradient
+
+        return summed(vectors)
 
 
 class SymmetryFunctionSet:
@@ -398,9 +485,9 @@ class SymmetryFunctionSet:
         blocks: list[list[tf.Tensor]] = [[] for _ in self.elements]
         for g, index in zip(self.radial_groups, radial):
             blocks[g.element].append(g(r, fc[g.rc], rows, index, n_rows[g.element]))
-        cutoff = lambda x, rc: self.cutoff_function(x, rc, self.cutoff_alpha)  # noqa: E731
+        cutoff = _BoundCutoff(self.cutoff_function, self.cutoff_alpha)
         for g, p, q in zip(self.angular_groups, angular_p, angular_q):
-            blocks[g.element].append(g(vectors, r, fc[g.rc], rows, p, q, n_rows[g.element], cutoff))
+            blocks[g.element].append(g(vectors, rows, p, q, n_rows[g.element], cutoff))
         return [
             tf.gather(tf.concat(b, axis=1), self._column_order[e], axis=1)  # (rows, n_sf)
             for e, b in zip(self.elements, blocks)

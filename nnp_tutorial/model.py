@@ -303,21 +303,24 @@ class BehlerParrinelloNetwork:
         forces = np.zeros((n_atoms, 3))
         virial = np.zeros((3, 3))
         atomic = np.zeros(n_atoms)
+        members = [np.flatnonzero(species == k) for k in range(len(self.elements))]  # atoms per element
         for mask in chunks:
-            sub = pairs.select_centers(mask) if len(chunks) > 1 else pairs
-            rows = np.zeros(n_atoms, dtype=np.int64)
-            n_rows = []
-            for k in range(len(self.elements)):
-                members = np.flatnonzero((species == k) & mask)
-                rows[members] = np.arange(len(members))
-                n_rows.append(len(members))
-            inputs = self.descriptor.padded(self.descriptor.inputs(sub, rows, tuple(n_rows)))
+            if len(chunks) == 1:
+                inputs = self.descriptor.inputs(pairs)  # rows: position among atoms of the element
+                chunk = members
+            else:
+                chunk = [m[mask[m]] for m in members]
+                rows = np.zeros(n_atoms, dtype=np.int64)
+                for m in chunk:
+                    rows[m] = np.arange(len(m))
+                inputs = self.descriptor.inputs(pairs.select_centers(mask), rows, tuple(map(len, chunk)))
+            inputs = self.descriptor.padded(inputs)
             e, f, v, per_element = self._compiled(*inputs.tensors(), self.weights, inputs.n_rows, n_atoms)
             energy += float(e)
             forces += f.numpy()
             virial += v.numpy()
-            for k, x in enumerate(per_element):
-                atomic[np.flatnonzero((species == k) & mask)] = x.numpy()
+            for m, x in zip(chunk, per_element):
+                atomic[m] = x.numpy()
         virial = 0.5 * (virial + virial.T)
         stress = virial / atoms.get_volume() if atoms.pbc.all() else None
         return Evaluation(energy, forces, atomic, virial, stress)

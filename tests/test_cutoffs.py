@@ -93,9 +93,25 @@ def test_duplicate_registration_is_refused():
     """Registering an existing code or name raises and leaves the registry unchanged."""
     before = get_cutoff(2)
     with pytest.raises(ValueError, match="already registered"):
-        register_cutoff(2, "other")(lambda r, rc, alpha: r)
+        register_cutoff(2, "other", lambda r, rc, alpha: r)(lambda r, rc, alpha: r)
     with pytest.raises(ValueError, match="already registered"):
-        register_cutoff(99, "tanhu")(lambda r, rc, alpha: r)
+        register_cutoff(99, "tanhu", lambda r, rc, alpha: r)(lambda r, rc, alpha: r)
     assert get_cutoff(2) is before
     with pytest.raises(UnknownNameError):
         get_cutoff(99)
+
+
+@pytest.mark.parametrize(("code", "alpha"), [(1, 0.0), (1, 0.4), (2, 0.0), (3, 0.0)])
+def test_analytic_derivative_matches_finite_differences(code, alpha):
+    """value_and_derivative: value equals __call__, df/dr equals central differences (rtol 1e-8)."""
+    f = get_cutoff(code)
+    r = np.linspace(0.05, 1.2 * RC, 301)
+    r = r[np.abs(r - RC) > 1e-3]  # avoid straddling r_c with the difference stencil
+    if alpha:
+        r = r[np.abs(r - alpha * RC) > 1e-3]
+    value, derivative = (x.numpy() for x in f.value_and_derivative(r, RC, alpha))
+    np.testing.assert_array_equal(value, f(r, RC, alpha).numpy())
+    h = 1e-6
+    numeric = (f(r + h, RC, alpha).numpy() - f(r - h, RC, alpha).numpy()) / (2 * h)
+    np.testing.assert_allclose(derivative, numeric, rtol=1e-8, atol=1e-9)
+    assert np.all(derivative[r >= RC] == 0.0)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, _tensorflow
 from .errors import NNPTutorialError
 
 
@@ -42,15 +42,14 @@ def load_model(spec: str | Path, *, data_dir: str | Path | None = None):
 
 def read_structures(path: str | Path, *, fmt: str | None = None, index: str = ":"):
     """Structures from a file: RuNNer ``input.data`` (Bohr/Hartree) or any ASE format (Å/eV)."""
-    import ase.io
-
     from .io import read_input_data
+    from .io.ase_files import read_ase_structures
 
     path = Path(path)
     if fmt == "runner" or (fmt is None and path.name.startswith("input.data")):
         frames = list(read_input_data(path))
         return frames[_slice(index)] if ":" in index else [frames[int(index)]]
-    return ase.io.read(path, index=index, format=fmt) if ":" in index else [ase.io.read(path, index, fmt)]
+    return read_ase_structures(path, index=index, fmt=fmt)
 
 
 def _slice(text: str) -> slice:
@@ -110,7 +109,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        command = "nnp-tutorial " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        command = "nnp-tutorial " + shlex.join(args.argv)
         header = [
             f"# produced by: {command}",
             f"# nnp_tutorial {__version__}, {datetime.date.today().isoformat()}",
@@ -132,7 +131,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             + "\n"
         )
         per_frame = out.with_name(out.stem + "_per_structure.csv")
-        summary.per_structure.to_csv(per_frame, index=False, float_format="%.6g")
+        summary.per_structure.to_csv(per_frame, index=False, float_format="%.12g")
         print(f"wrote {out} and {per_frame}")
     return 0
 
@@ -154,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("datasets", help="list (and download) registered data sets and potentials")
     p.add_argument("--download", nargs="+", metavar="NAME", help="entries to download, or 'all'")
-    p.set_defaults(func=_cmd_datasets)
+    p.set_defaults(func=_cmd_datasets, tensorflow=False)
 
     p = sub.add_parser("predict", help="energies and forces of structures with a potential")
     p.add_argument("--model", required=True, help="directory of n2p2 files or a registered potential")
@@ -175,8 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``nnp-tutorial``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # recorded in result files
     np.set_printoptions(precision=6, suppress=True)
+    if getattr(args, "tensorflow", True):  # sub-commands that need TensorFlow, without its start-up notes
+        _tensorflow.import_quietly()
     try:
         return args.func(args)
     except NNPTutorialError as exc:

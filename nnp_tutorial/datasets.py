@@ -796,8 +796,8 @@ ReadFrames = Callable[[Callable[[int], bool]], Iterator[tuple[int, "Atoms | None
 
 
 def _structure_entry(name: str) -> DatasetEntry:
-    entry = get_entry(name)
-    if entry.structures is None:
+    entry = _REGISTRY.get(name)
+    if entry is None or entry.structures is None:
         valid = [e.name for e in list_entries() if e.structures is not None]
         raise UnknownNameError("structure data set", name, valid)
     return entry
@@ -946,8 +946,8 @@ def load_potential(name: str, data_dir: str | Path | None = None) -> BehlerParri
     UnknownNameError
         ``name`` holds no potential (the message lists the ones that do).
     """
-    entry = get_entry(name)
-    if entry.potential != "n2p2":
+    entry = _REGISTRY.get(name)
+    if entry is None or entry.potential != "n2p2":
         raise UnknownNameError("potential", name, [e.name for e in list_entries() if e.potential == "n2p2"])
     from .model import BehlerParrinelloNetwork
 

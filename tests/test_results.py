@@ -1,0 +1,79 @@
+"""The committed results tables under ``data/results`` against a fresh evaluation.
+
+``cheng2019_revpbe0d3_errors*.csv`` were written by ``nnp-tutorial evaluate``
+for the published Cheng et al. (2019) revPBE0-D3 potential on all 1593 frames
+of its data set. Oracles: the model re-evaluated on a handful of frames against
+the DFT labels, the summary recomputed from the per-structure rows, and the
+values for the same model and data from n2p2 (2.36 meV/atom, 118.5 meV/Å;
+``shared/DESIGN.md``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnp_tutorial import datasets
+
+RESULTS = Path(__file__).resolve().parents[1] / "data" / "results"
+SUMMARY = RESULTS / "cheng2019_revpbe0d3_errors.csv"
+PER_STRUCTURE = RESULTS / "cheng2019_revpbe0d3_errors_per_structure.csv"
+MODEL = "nnp-revpbe0-d3-cheng2019"
+DATASET = "revpbe0-d3"
+N_FRAMES = 1593
+
+#: n2p2 v2.3.0 with the published model on all 1593 frames: meV/atom, meV/Å.
+N2P2_ENERGY_RMSE = 2.36
+N2P2_FORCE_RMSE = 118.5
+
+
+@pytest.fixture(scope="module")
+def per_structure() -> pd.DataFrame:
+    return pd.read_csv(PER_STRUCTURE)
+
+
+@pytest.fixture(scope="module")
+def summary() -> pd.Series:
+    return pd.read_csv(SUMMARY, comment="#").iloc[0]
+
+
+def test_summary_names_its_command_and_matches_n2p2(summary):
+    first = SUMMARY.read_text().splitlines()[0]
+    assert first == (
+        f"# produced by: nnp-tutorial evaluate --model {MODEL} --dataset {DATASET} "
+        f"--out data/results/{SUMMARY.name}"
+    )
+    assert (summary["model"], summary["dataset"], summary["n_structures"]) == (MODEL, DATASET, N_FRAMES)
+    assert summary["energy_rmse_meV_per_atom"] == pytest.approx(N2P2_ENERGY_RMSE, rel=0.01)
+    assert summary["force_rmse_meV_per_A"] == pytest.approx(N2P2_FORCE_RMSE, rel=0.01)
+
+
+def test_summary_agrees_with_the_per_structure_rows(summary, per_structure):
+    assert list(per_structure.columns) == ["index", "n_atoms", "energy_error", "force_rmse", "volume"]
+    np.testing.assert_array_equal(per_structure["index"], np.arange(N_FRAMES))
+    assert (per_structure["n_atoms"] == 192).all()
+    e = per_structure["energy_error"].to_numpy()
+    f, n = per_structure["force_rmse"].to_numpy(), per_structure["n_atoms"].to_numpy()
+    assert summary["energy_rmse_meV_per_atom"] == pytest.approx(np.sqrt(np.mean(e**2)), abs=5e-5)
+    assert summary["energy_mae_meV_per_atom"] == pytest.approx(np.mean(np.abs(e)), abs=5e-5)
+    assert summary["force_rmse_meV_per_A"] == pytest.approx(np.sqrt(np.sum(n * f**2) / np.sum(n)), abs=5e-4)
+
+
+@pytest.mark.slow
+def test_rows_are_reproduced_by_the_model(per_structure, fetch):
+    """Frames 0, 1, 800 and 1592 re-evaluated: energy error and force RMSE equal the table to 1e-9."""
+    fetch(MODEL)
+    model = datasets.load_potential(MODEL)
+    frames = [0, 1, 800, 1592]
+    for frame, atoms in zip(frames, datasets.iter_structures(DATASET, index=frames)):
+        assert atoms.info["frame"] == frame
+        row = per_structure.iloc[frame]
+        result = model.evaluate(atoms)
+        energy_error = (result.energy - atoms.get_potential_energy()) / len(atoms) * 1000  # meV/atom
+        force_rmse = np.sqrt(np.mean((result.forces - atoms.get_forces()) ** 2)) * 1000  # meV/Å
+        assert energy_error == pytest.approx(row["energy_error"], rel=1e-9, abs=1e-9)
+        assert force_rmse == pytest.approx(row["force_rmse"], rel=1e-9)
+        assert atoms.get_volume() == pytest.approx(row["volume"], rel=1e-9)

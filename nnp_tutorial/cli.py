@@ -11,6 +11,9 @@ Examples
     Energies (eV) and forces (eV/Å) of the structures in a file.
 ``nnp-tutorial evaluate --model nnp-revpbe0-d3-cheng2019 --dataset revpbe0-d3``
     RMSEs of a potential against the labels of a data set.
+``nnp-tutorial md --model nnp-revpbe0-d3-cheng2019 --ensemble npt --temperature 320 --ps 50 --out npt320``
+    Molecular dynamics of 64 water molecules: thermo.csv, md.traj, summary.json
+    (stability, mean density ± error, energy drift for NVE), figures; rerun to resume.
 """
 
 from __future__ import annotations
@@ -136,6 +139,68 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _md_start(args: argparse.Namespace):
+    """Starting structure of ``md``: ``--start dataset:NAME:INDEX`` or a file, else a water box."""
+    from . import datasets
+    from .errors import InputError
+    from .md import water_box
+
+    if args.start is None:
+        density = 1.0 if args.density is None else args.density
+        return water_box(args.molecules or 64, density, seed=args.seed)
+    if args.density is not None:
+        raise InputError("--density sets the density of a --molecules box, not of a --start structure")
+    kind, _, rest = args.start.partition(":")
+    if kind == "dataset":
+        name, sep, index = rest.rpartition(":")
+        if not sep or not index.isdigit():
+            raise InputError(f"--start {args.start!r}: expected dataset:NAME:INDEX (dataset:revpbe0-d3:0)")
+        atoms = next(datasets.iter_structures(name, data_dir=args.data_dir, index=[int(index)]))
+    else:
+        atoms = read_structures(args.start, index="-1")[0]
+    atoms.calc = None
+    return atoms
+
+
+def _cmd_md(args: argparse.Namespace) -> int:
+    from .calculator import NNPCalculator
+    from .md import analyse_run, run_md
+
+    atoms = _md_start(args)
+    model = load_model(args.model, data_dir=args.data_dir)
+    run = run_md(
+        atoms,
+        NNPCalculator(model),
+        steps=round(1000 * args.ps / args.timestep),
+        out_dir=args.out,
+        ensemble=args.ensemble,
+        temperature_K=args.temperature,
+        pressure_bar=args.pressure,
+        timestep_fs=args.timestep,
+        seed=args.seed,
+        log_every=args.log_every,
+        taut_fs=args.taut,
+        taup_fs=args.taup,
+        progress=not args.no_progress,
+    )
+    analysis = analyse_run(args.out, pair=tuple(args.rdf_pair))
+    last = run.thermo.iloc[-1]
+    print(f"{args.ensemble} {atoms.get_chemical_formula()}: {run.status} at {last.time_ps:g} ps")
+    if run.instability:
+        print(f"  unstable: {run.instability.reason} (step {run.instability.step})")
+    for key, unit in (("density_g_per_ml", "g/ml"), ("temperature_K", "K"), ("pressure_bar", "bar")):
+        if key in analysis:
+            a = analysis[key]
+            print(f"  {key} after {analysis['from_ps']:g} ps: {a['mean']:.4f} ± {a['sem']:.4f} {unit}")
+    if "energy_drift_meV_per_atom_per_ps" in analysis:
+        print(f"  energy drift: {analysis['energy_drift_meV_per_atom_per_ps']:.4f} meV/atom/ps")
+    rdf = analysis["rdf"]
+    pair = "".join(rdf["pair"])
+    print(f"  g_{pair} first peak: {rdf['first_peak_g']:.2f} at {rdf['first_peak_r_A']:.2f} Å")
+    print(f"  wrote {args.out}/: thermo.csv, md.traj, summary.json, figures")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``nnp-tutorial``."""
     parser = argparse.ArgumentParser(
@@ -169,6 +234,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=None, help="subset of frames, e.g. ':100'")
     p.add_argument("--out", default=None, help="CSV file for the summary (and *_per_structure.csv)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("md", help="molecular dynamics of water: density, g(r), stability (resumable)")
+    p.add_argument("--model", required=True, help="directory of n2p2 files or a registered potential")
+    p.add_argument("--ensemble", choices=["nvt", "npt", "nve"], default="nvt")
+    p.add_argument("--temperature", type=float, default=300.0, help="K (NVE: initial velocities)")
+    p.add_argument("--pressure", type=float, default=1.0, help="bar (NPT)")
+    p.add_argument("--ps", type=float, required=True, help="total simulated time from t=0, ps")
+    p.add_argument("--timestep", type=float, default=0.5, help="fs")
+    p.add_argument("--seed", type=int, default=0, help="seed of the velocities (and of --molecules boxes)")
+    p.add_argument("--out", required=True, help="output directory; rerunning continues the run there")
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--start", help="dataset:NAME:INDEX (e.g. dataset:revpbe0-d3:0) or a structure file")
+    start.add_argument("--molecules", type=int, help="random water box of this many molecules (default 64)")
+    p.add_argument("--density", type=float, help="g/ml of the --molecules box (default 1.0)")
+    p.add_argument("--log-every", type=int, default=20, help="steps between thermo rows and frames")
+    p.add_argument("--taut", type=float, default=100.0, help="thermostat coupling time, fs")
+    p.add_argument("--taup", type=float, default=1000.0, help="barostat coupling time, fs")
+    p.add_argument("--rdf-pair", nargs=2, default=["O", "O"], metavar=("A", "B"), help="elements of g(r)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_md)
     return parser
 
 

@@ -1,0 +1,61 @@
+"""Molecular dynamics of water with the potentials of nnp_tutorial, and its analysis.
+
+One concept per module:
+
+==================  ==========================================================================
+module              content
+==================  ==========================================================================
+``water``           :func:`water_box` (random water box at a density), :func:`density` (g/ml)
+``ensembles``       registry of NVE / NVT / NPT integrators (ASE; Berendsen coupling)
+``thermo``          the thermo time series: columns, pressure with the kinetic term, CSV log
+``stability``       :class:`StabilityMonitor`: when a run counts as unstable
+``runs``            :func:`run_md`: run, record, resume
+``analysis``        :func:`block_average`, :func:`mean_density`, :func:`radial_distribution`,
+                    :func:`energy_drift`
+``plots``           density, thermo and g(r) figures
+``report``          :func:`analyse_run`: all of the above on a finished run directory
+==================  ==========================================================================
+
+Example
+-------
+>>> from nnp_tutorial import datasets                                     # doctest: +SKIP
+>>> from nnp_tutorial.calculator import NNPCalculator                     # doctest: +SKIP
+>>> from nnp_tutorial.md import run_md, water_box, mean_density           # doctest: +SKIP
+>>> model = datasets.load_potential("nnp-revpbe0-d3-cheng2019")           # doctest: +SKIP
+>>> run = run_md(water_box(64, 1.0), NNPCalculator(model), ensemble="npt",
+...              temperature_K=320, steps=2000, out_dir="npt320")         # doctest: +SKIP
+>>> run.status, mean_density(run.thermo)                                  # doctest: +SKIP
+"""
+
+from .analysis import BlockAverage, block_average, energy_drift, mean_density, radial_distribution
+from .ensembles import WATER_COMPRESSIBILITY_PER_BAR, ensemble_names, make_dynamics
+from .report import analyse_run
+from .runs import MDRun, load_run, run_md
+from .stability import Instability, StabilityCriteria, StabilityMonitor
+from .thermo import THERMO_COLUMNS, pressure_bar, read_thermo, thermo_row
+from .water import box_edge, density, water_box
+
+__all__ = [
+    "THERMO_COLUMNS",
+    "WATER_COMPRESSIBILITY_PER_BAR",
+    "BlockAverage",
+    "Instability",
+    "MDRun",
+    "StabilityCriteria",
+    "StabilityMonitor",
+    "analyse_run",
+    "block_average",
+    "box_edge",
+    "density",
+    "energy_drift",
+    "ensemble_names",
+    "load_run",
+    "make_dynamics",
+    "mean_density",
+    "pressure_bar",
+    "radial_distribution",
+    "read_thermo",
+    "run_md",
+    "thermo_row",
+    "water_box",
+]

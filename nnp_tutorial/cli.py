@@ -201,6 +201,59 @@ def _cmd_md(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from . import datasets
+    from .training import Trainer, TrainingConfig, default_descriptor
+    from .training.outputs import write_training_outputs
+
+    config = TrainingConfig(
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        steps=args.steps,
+        seed=args.seed,
+        ekf_blocks=args.ekf_blocks,
+        ekf_dtype=args.ekf_dtype,
+        eta_schedule=args.eta_schedule,
+        validate_every=args.validate_every,
+        validation_subset=args.validation_subset,
+        checkpoint_every=args.checkpoint_every,
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    structures = datasets.load_structures(args.dataset, data_dir=args.data_dir)
+    trainer = Trainer(structures, config, default_descriptor(args.data_dir))
+    checkpoint = out / "checkpoint.npz"
+    if checkpoint.exists():
+        trainer.load_checkpoint(checkpoint)
+        print(f"resuming from {checkpoint} at step {trainer.step}")
+    snapshots = (
+        tuple(60.0 * float(m) for m in args.snapshot_minutes.split(",")) if args.snapshot_minutes else ()
+    )
+    time_limit = 60.0 * args.minutes if args.minutes else None
+    trainer.run(checkpoint=checkpoint, time_limit=time_limit, snapshot_times=snapshots)
+    provenance = {
+        "command": "nnp-tutorial " + shlex.join(args.argv),
+        "version": __version__,
+        "date": datetime.date.today().isoformat(),
+        "dataset": args.dataset,
+    }
+    summary = write_training_outputs(trainer, out, provenance=provenance)
+    v = summary["validation"]
+    print(
+        f"{config.optimizer} η={config.learning_rate:g}: {trainer.status} after {trainer.step} steps "
+        f"({trainer.elapsed:.0f} s); validation ({v['n_structures']} structures): "
+        f"energy RMSE {v['energy_rmse_meV_per_atom']:.3f} meV/atom, "
+        f"force RMSE {v['force_rmse_meV_per_A']:.2f} meV/Å"
+    )
+    for row in summary["snapshots"]:
+        print(
+            f"  after {row['minutes']:g} min (step {row['step']}): {row['energy_rmse']:.3f} meV/atom, "
+            f"{row['force_rmse']:.2f} meV/Å"
+        )
+    print(f"wrote {out}/: model/ (n2p2 files), history.csv, training_curves.png, summary.json")
+    return 0 if not trainer.status.startswith("diverged") else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``nnp-tutorial``."""
     parser = argparse.ArgumentParser(
@@ -254,6 +307,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rdf-pair", nargs=2, default=["O", "O"], metavar=("A", "B"), help="elements of g(r)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_md)
+
+    p = sub.add_parser("train", help="train a BPNN with the EKF or Adam (resumes from OUT/checkpoint.npz)")
+    p.add_argument("--dataset", required=True, help="registered data set, e.g. revpbe0-d3")
+    p.add_argument("--optimizer", choices=["ekf", "adam"], required=True)
+    p.add_argument("--ekf-blocks", choices=["full", "element"], default="full", help="EKF covariance blocks")
+    p.add_argument("--ekf-dtype", choices=["float64", "float32"], default="float64", help="EKF covariance")
+    p.add_argument("--eta-schedule", choices=["constant", "runner"], default="constant", help="EKF η(t)")
+    p.add_argument("--lr", type=float, required=True, help="learning rate η (study: EKF 1e-3, Adam 1e-4)")
+    p.add_argument("--steps", type=int, required=True, help="number of weight updates")
+    p.add_argument("--seed", type=int, default=0, help="seed of split, initial weights and batches")
+    p.add_argument("--minutes", type=float, help="stop after this much wall time")
+    p.add_argument(
+        "--snapshot-minutes",
+        help="e.g. 2,5,15: keep the weights at these wall times and report their full validation RMSEs",
+    )
+    p.add_argument("--validate-every", type=int, default=500, help="steps between validations")
+    p.add_argument("--validation-subset", type=int, default=32, help="validation structures monitored")
+    p.add_argument("--checkpoint-every", type=int, default=5000, help="steps between checkpoints")
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=_cmd_train)
     return parser
 
 

@@ -32,7 +32,7 @@ Example
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import tensorflow as tf
@@ -128,7 +128,7 @@ class DescriptorInputs:
 class ShapeBuckets:
     """Round array sizes up to a few shapes, so XLA compiles each shape once.
 
-    For each key (e.g. a composition) the first sizes seen are the reference;
+    For each key (e.g. a composition) the first sizes seen (plus half a step) are the reference;
     later sizes are rounded up to ``reference * growth**k`` for the smallest
     integer ``k`` (possibly negative) that fits all arrays at once. Structures
     of similar density therefore share one compiled function.
@@ -141,7 +141,9 @@ class ShapeBuckets:
 
     def __call__(self, key: object, sizes: tuple[int, ...]) -> tuple[int, ...]:
         need = np.asarray(sizes, dtype=np.float64) + 2  # room for the padding pairs
-        ref = self._reference.setdefault(key, np.maximum(need, self.minimum))
+        # the first sizes plus half a step of headroom, so that the next, slightly
+        # larger structure of an MD run or a data set does not need a new shape
+        ref = self._reference.setdefault(key, np.maximum(need * self.growth**0.5, self.minimum))
         k = int(np.ceil(np.max(np.log(need / ref) / np.log(self.growth)) - 1e-9))
         return tuple(int(x) for x in np.ceil(ref * self.growth**k).astype(np.int64))
 
@@ -392,8 +394,6 @@ class SymmetryFunctionSet:
         self._rcs = sorted({g.rc for g in [*self.radial_groups, *self.angular_groups]})
         self._buckets = ShapeBuckets()
         self._compiled = tf.function(self._forward, jit_compile=True)
-        # Few, varying shapes and little work: a graph without XLA avoids recompiling.
-        self._compiled_jvp = tf.function(self._jvp, reduce_retracing=True)
 
     # -- numpy side: neighbour lists and index arrays ---------------------------------
     def species(self, atoms: Atoms) -> np.ndarray:
@@ -454,9 +454,14 @@ class SymmetryFunctionSet:
             tuple(int(n) for n in n_rows),
         )
 
-    def padded(self, inputs: DescriptorInputs) -> DescriptorInputs:
-        """``inputs`` padded to a bucketed shape (see :class:`ShapeBuckets`)."""
-        return inputs.padded(self._buckets(inputs.n_rows, inputs.sizes()), far=3.0 * self.cutoff)
+    def padded(self, inputs: DescriptorInputs, kind: str = "structure") -> DescriptorInputs:
+        """``inputs`` padded to a bucketed shape (see :class:`ShapeBuckets`).
+
+        ``kind`` keeps differently proportioned inputs (whole structures and
+        :meth:`moving_inputs`) in separate sets of buckets.
+        """
+        sizes = self._buckets((kind, inputs.n_rows), inputs.sizes())
+        return inputs.padded(sizes, far=3.0 * self.cutoff)
 
     # -- TensorFlow side ---------------------------------------------------------------
     def call(self, vectors, rows, radial, angular_p, angular_q, n_rows: tuple[int, ...]) -> list[tf.Tensor]:
@@ -496,88 +501,31 @@ class SymmetryFunctionSet:
     def _forward(self, vectors, rows, centers, neighbors, radial, angular_p, angular_q, n_rows):
         return self.call(vectors, rows, radial, angular_p, angular_q, n_rows)
 
-    def _jvp(self, vectors, tangents, rows, centers, neighbors, radial, angular_p, angular_q, n_rows):
-        with tf.autodiff.ForwardAccumulator(vectors, tangents) as accumulator:
-            g = self.call(vectors, rows, radial, angular_p, angular_q, n_rows)
-        return [accumulator.jvp(x) for x in g]
+    def moving_inputs(self, pairs: PairList, atoms: np.ndarray) -> DescriptorInputs:
+        """Inputs restricted to the terms that change when any of ``atoms`` moves.
 
-    def derivative_inputs(self, pairs: PairList, atoms: np.ndarray, axes: np.ndarray) -> tuple:
-        """Inputs for :meth:`position_derivatives`: one copy of the geometry per component.
-
-        Copy ``c`` keeps only the pairs and triples that move with atom ``atoms[c]``
-        (pairs it is the centre or the neighbour of, triples containing such a
-        pair) and writes its rows at offset ``c * n_atoms_of_element``; its
-        tangent is ``±e_axis`` on the pairs that move.
-
-        Returns
-        -------
-        inputs : DescriptorInputs
-        tangents : ndarray of shape (n_pairs_total, 3)
-        """
-        full = self.inputs(pairs)
-        species = pairs.species
-        counts = np.bincount(species, minlength=len(self.elements))
-        n_copies = len(atoms)
-        parts_vectors, parts_tangents, parts_rows, parts_c, parts_n = [], [], [], [], []
-        radial = [[] for _ in self.radial_groups]
-        angular = [[] for _ in self.angular_groups]
-        offset = 0
-        for c, (atom, axis) in enumerate(zip(atoms, axes)):
-            sign = (pairs.neighbors == atom).astype(np.float64) - (pairs.centers == atom)  # (pairs,)
-            moving = sign != 0
-            keep_r = [i[moving[i]] for i in full.radial]
-            keep_a = [(p[moving[p] | moving[q]], q[moving[p] | moving[q]]) for p, q in full.angular]
-            used = np.unique(np.concatenate([*keep_r, *(np.concatenate(t) for t in keep_a), [0]]))
-
-            def local(idx, used=used, offset=offset):
-                return (np.searchsorted(used, idx) + offset).astype(np.int32)
-
-            for k, idx in enumerate(keep_r):
-                radial[k].append(local(idx))
-            for k, (p, q) in enumerate(keep_a):
-                angular[k].append((local(p), local(q)))
-            tangent = np.zeros((len(used), 3))
-            tangent[:, axis] = sign[used]
-            parts_vectors.append(pairs.vectors[used])
-            parts_tangents.append(tangent)
-            parts_rows.append(full.rows[used] + c * counts[species[pairs.centers[used]]])
-            parts_c.append(pairs.centers[used])
-            parts_n.append(pairs.neighbors[used])
-            offset += len(used)
-        inputs = DescriptorInputs(
-            np.concatenate(parts_vectors),
-            np.concatenate(parts_rows).astype(np.int32),
-            np.concatenate(parts_c).astype(np.int32),
-            np.concatenate(parts_n).astype(np.int32),
-            [np.concatenate(r) for r in radial],
-            [(np.concatenate([p for p, _ in a]), np.concatenate([q for _, q in a])) for a in angular],
-            tuple(int(n_copies * n) for n in counts),
-        )
-        return inputs, np.concatenate(parts_tangents)
-
-    def position_derivatives(self, pairs: PairList, atoms: np.ndarray, axes: np.ndarray) -> list[tf.Tensor]:
-        """∂G/∂x of every atom's functions along a few Cartesian coordinates (forward mode).
+        Keeps every pair (so pair indices stay those of ``pairs``) but only the
+        radial terms of pairs with an end in ``atoms`` and the angular triples
+        that contain such a pair. The gradient of :meth:`call` on these inputs
+        with respect to a *moving* pair vector is therefore complete, which is
+        all that the forces on ``atoms`` need; the other pairs' gradients are
+        partial and must not be used.
 
         Parameters
         ----------
         pairs : PairList
-            Neighbour pairs of the structure.
-        atoms, axes : ndarray of shape (n,), int
-            The coordinates: atom index and axis (0, 1, 2) of each.
-
-        Returns
-        -------
-        list of tf.Tensor
-            Per element, shape (n, n_atoms_of_element, n_functions), 1/Å:
-            entry ``[c, i, s]`` is ∂G_is/∂x_c.
+        atoms : ndarray of int
+            Indices of the atoms that move.
         """
-        inputs, tangents = self.derivative_inputs(pairs, np.asarray(atoms), np.asarray(axes))
-        vectors, rows, centers, neighbors, radial, ap, aq = inputs.tensors()
-        out = self._compiled_jvp(
-            vectors, tf.constant(tangents), rows, centers, neighbors, radial, ap, aq, inputs.n_rows
-        )
-        n = len(atoms)
-        return [tf.reshape(x, (n, -1, x.shape[-1])) for x in out]
+        full = self.inputs(pairs)
+        selected = np.zeros(len(pairs.species), dtype=bool)
+        selected[atoms] = True
+        moving = selected[pairs.centers] | selected[pairs.neighbors]  # (n_pairs,)
+        angular = []
+        for p, q in full.angular:
+            keep = moving[p] | moving[q]
+            angular.append((p[keep], q[keep]))
+        return replace(full, radial=[i[moving[i]] for i in full.radial], angular=angular)
 
     def compute(self, atoms: Atoms) -> dict[str, np.ndarray]:
         """Symmetry functions of one structure.

@@ -154,11 +154,12 @@ class KalmanFilter:
         # B_k = P_k J_k^T for each block, S = R + sum_k J_k B_k (m x m)
         Bs = []
         S = np.eye(m) / eta
-        for block, P in zip(self.blocks, self.P_):
-            Jk = np.asfortranarray(J[:, block].T, dtype=self.dtype)  # (n_k, m)
-            B = self._symm(1.0, P, Jk, side=0, lower=0)  # (n_k, m), upper triangle of P read
-            Bs.append(B)
-            S += J[:, block] @ B.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught below as divergence
+            for block, P in zip(self.blocks, self.P_):
+                Jk = np.asfortranarray(J[:, block].T, dtype=self.dtype)  # (n_k, m)
+                B = self._symm(1.0, P, Jk, side=0, lower=0)  # (n_k, m), upper triangle of P read
+                Bs.append(B)
+                S += J[:, block] @ B.astype(np.float64)
         try:
             L, _ = cho_factor(S, lower=True, check_finite=True)
         except (np.linalg.LinAlgError, ValueError):

@@ -6,18 +6,21 @@ symmetry functions :math:`G` of every structure are computed once and cached
 
 * an **energy label** needs only the networks: :math:`\hat E(w) = \sum_i E_i(G_i; w)`
   and :math:`\partial\hat E/\partial w` by one reverse pass;
-* a **force label** :math:`F_c = -\partial E/\partial x_c` is written as
+* a **force label** :math:`F_c = -\partial E/\partial x_c` needs the
+  derivative of the symmetry functions with respect to the drawn atoms only.
+  With :math:`\nu_{is} = \partial E/\partial G_{is}` from the cached
+  :math:`G` and the networks,
 
   .. math::
 
-      F_c(w) = -\sum_{i,s} \frac{\partial E_i}{\partial G_{is}}(w)\, T_{c,is},
-      \qquad T_{c,is} = \frac{\partial G_{is}}{\partial x_c},
+      F_c(w) = -\sum_{i,s} \nu_{is}(w)\, \frac{\partial G_{is}}{\partial x_c},
 
-  where the tangents :math:`T_c` depend on the geometry only. They come from
-  one forward-mode pass over just the pairs and triples that move with the
-  drawn atoms (:meth:`~nnp_tutorial.descriptors.SymmetryFunctionSet.position_derivatives`);
-  the weight dependence is a small network computation whose Jacobian
-  (10 rows) costs a few reverse passes through the element networks.
+  i.e. one reverse pass through the symmetry functions with upstream
+  :math:`\nu`, restricted to the pairs and triples that move with the drawn
+  atoms (:meth:`~nnp_tutorial.descriptors.SymmetryFunctionSet.moving_inputs`,
+  a few percent of the structure). The Jacobian of the ten components with
+  respect to the weights differentiates that pass once more (reverse over
+  reverse, vectorised over the ten rows).
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ class LabelFunctions:
     def __init__(self, model) -> None:
         self.model = model
         self._energy = tf.function(self._energy_jacobian, jit_compile=True, reduce_retracing=False)
-        self._force = tf.function(self._force_jacobian, jit_compile=True, reduce_retracing=False)
+        self._force = tf.function(self._force_jacobian, jit_compile=True)
 
     # -- TensorFlow ------------------------------------------------------------------
     def _energy_jacobian(self, descriptors, weights, n_atoms):
@@ -87,16 +90,39 @@ class LabelFunctions:
             per_atom = tf.add_n([tf.reduce_sum(e) for e in energies]) / n_atoms
         return per_atom, tape.gradient(per_atom, weights)
 
-    def _force_jacobian(self, descriptors, tangents, weights):
+    def _force_jacobian(
+        self,
+        descriptors,
+        vectors,
+        rows,
+        centers,
+        neighbors,
+        radial,
+        angular_p,
+        angular_q,
+        index,
+        weights,
+        n_rows,
+        n_atoms,
+    ):
+        sfs = self.model.descriptor
         with tf.GradientTape() as outer:
             outer.watch(weights)
             with tf.GradientTape() as inner:
                 inner.watch(descriptors)
                 energies = self.model.atomic_energies(descriptors, weights)
                 energy = tf.add_n([tf.reduce_sum(e) for e in energies])
-            nu = inner.gradient(energy, descriptors)  # dE/dG per element (rows, n_sf)
-            forces = -tf.add_n([tf.einsum("crs,rs->c", t, n) for t, n in zip(tangents, nu)])  # (n,)
-        return forces, outer.jacobian(forces, weights, experimental_use_pfor=True)
+            nu = inner.gradient(energy, descriptors)  # dE/dG per element, (rows, n_sf)
+            with tf.GradientTape() as geometry:
+                geometry.watch(vectors)
+                g = sfs.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+                projected = tf.add_n([tf.reduce_sum(n * x) for n, x in zip(nu, g)])
+            grad = geometry.gradient(projected, vectors)  # (pairs, 3), complete for moving pairs
+            forces = tf.math.unsorted_segment_sum(grad, centers, n_atoms) - tf.math.unsorted_segment_sum(
+                grad, neighbors, n_atoms
+            )  # (atoms, 3)
+            selected = tf.gather_nd(forces, index)  # (n,)
+        return selected, outer.jacobian(selected, weights, experimental_use_pfor=True)
 
     # -- numpy front end -------------------------------------------------------------
     def energy(self, descriptors: list[np.ndarray], n_atoms: int) -> tuple[float, np.ndarray]:
@@ -124,6 +150,15 @@ class LabelFunctions:
         """
         sfs = self.model.descriptor
         pairs = sfs.pairs(atoms) if pairs is None else pairs
-        tangents = sfs.position_derivatives(pairs, components // 3, components % 3)
-        forces, jacobian = self._force([tf.constant(g) for g in descriptors], tangents, self.model.weights)
+        components = np.asarray(components)
+        inputs = sfs.padded(sfs.moving_inputs(pairs, np.unique(components // 3)), kind="moving")
+        index = tf.constant(np.stack([components // 3, components % 3], axis=1), tf.int32)
+        forces, jacobian = self._force(
+            [tf.constant(g) for g in descriptors],
+            *inputs.tensors(),
+            index,
+            self.model.weights,
+            inputs.n_rows,
+            len(atoms),
+        )
         return forces.numpy(), jacobian.numpy()

@@ -1,0 +1,108 @@
+r"""The two optimisers of the study behind one interface.
+
+Both see the same batch: the scaled errors :math:`\xi` (shape (m,)) and their
+Jacobian :math:`J = \partial\xi/\partial w` (shape (m, n)).
+
+* :class:`AdamOptimizer` minimises :math:`L_2 = \sum\xi^2` with TensorFlow's own
+  Adam (β₁ 0.9, β₂ 0.999, ε 1e-7), gradient :math:`2J^\top\xi`, rescaled to a
+  global norm of at most 0.01, learning rate :math:`\eta\cdot 0.994^{t/10^4}`
+  (staircase, as the study's PiNN set-up).
+* :class:`KalmanOptimizer` filters :math:`\xi` with
+  :class:`~nnp_tutorial.training.kalman.KalmanFilter`.
+
+Each has ``step(weights, J, xi)``, ``state_dict()`` and ``load_state_dict()``
+so that a checkpointed run resumes exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from .kalman import EtaSchedule, KalmanFilter
+
+#: The study's Adam settings.
+ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
+ADAM_CLIP_NORM = 0.01
+ADAM_DECAY_RATE, ADAM_DECAY_STEPS = 0.994, 10_000
+
+
+class AdamOptimizer:
+    """TensorFlow Adam on the L2 loss of each batch.
+
+    Parameters
+    ----------
+    learning_rate : float
+        η at step 0.
+    """
+
+    kind = "adam"
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = float(learning_rate)
+        self.schedule = tf.keras.optimizers.schedules.ExponentialDecay(
+            self.learning_rate, ADAM_DECAY_STEPS, ADAM_DECAY_RATE, staircase=True
+        )
+        self.optimizer = tf.keras.optimizers.Adam(
+            learning_rate=self.schedule,
+            beta_1=ADAM_BETA_1,
+            beta_2=ADAM_BETA_2,
+            epsilon=ADAM_EPSILON,
+            global_clipnorm=ADAM_CLIP_NORM,
+        )
+
+    def step(self, weights: tf.Variable, jacobian: np.ndarray, errors: np.ndarray) -> None:
+        """Apply one Adam update with gradient ∂L2/∂w = 2 Jᵀ ξ."""
+        gradient = 2.0 * np.asarray(jacobian).T @ np.asarray(errors)
+        self.optimizer.apply_gradients([(tf.constant(gradient), weights)])
+
+    def state_dict(self) -> dict:
+        return {"variables": [np.array(v.numpy()) for v in self.optimizer.variables]}
+
+    def load_state_dict(self, state: dict, weights: tf.Variable) -> None:
+        self.optimizer.build([weights])
+        for variable, value in zip(self.optimizer.variables, state["variables"]):
+            variable.assign(value)
+
+
+class KalmanOptimizer:
+    """Extended Kalman filter on the scaled errors of each batch.
+
+    Parameters
+    ----------
+    learning_rate : float
+        η (R = I/η).
+    n_weights : int
+    blocks : list of slice, optional
+        Decoupled filter blocks (default: one full covariance).
+    dtype : {"float64", "float32"}
+        Precision of the covariance.
+    eta_schedule : {"constant", "runner"}
+        Constant η, or RuNNer's growing η(t) = min(η e^{t/τ}, η_max)
+        (:class:`~nnp_tutorial.training.kalman.EtaSchedule`).
+    """
+
+    kind = "ekf"
+
+    def __init__(
+        self,
+        learning_rate: float,
+        n_weights: int,
+        *,
+        blocks: list[slice] | None = None,
+        dtype: str = "float64",
+        eta_schedule: str = "constant",
+    ) -> None:
+        eta = EtaSchedule(float(learning_rate), kind=eta_schedule)
+        self.filter = KalmanFilter(n_weights, blocks=blocks, eta=eta, dtype=dtype)
+
+    def step(self, weights: tf.Variable, jacobian: np.ndarray, errors: np.ndarray) -> None:
+        """Apply one filter update (raises FilterDiverged and leaves weights unchanged)."""
+        delta = self.filter.update(jacobian, errors)
+        weights.assign_add(delta)
+
+    def state_dict(self) -> dict:
+        return self.filter.state_dict()
+
+    def load_state_dict(self, state: dict, weights: tf.Variable) -> None:
+        self.filter.load_state_dict(state)

@@ -1,0 +1,406 @@
+r"""Training a BPNN with Adam or the extended Kalman filter on one schedule.
+
+:class:`Trainer` puts the pieces together:
+
+1. split the structures 80/20 by seed (:func:`split_frames`);
+2. compute every structure's symmetry functions once (:class:`~.labels.DescriptorCache`);
+3. fit the input scaling and the per-element reference energies on the
+   training structures only;
+4. for each step draw a batch (:class:`~.schedule.BatchSchedule`), predict it,
+   form ξ and J (:class:`~.labels.LabelFunctions`) and let the optimiser update;
+5. every ``validate_every`` steps record the RMSEs on a fixed subset of the
+   validation structures, and at the end on all of them.
+
+The history is a tidy table: one row per step with ``step``, ``wall_time_s``
+(since the start of training), ``kind`` (``energy`` or ``force``), ``frame``,
+``l2`` (the batch loss before the update) and ``weight_distance``
+(‖w − w_init‖), plus ``energy_rmse`` (meV/atom) and ``force_rmse`` (meV/Å)
+on the validation subset in the rows where they were measured.
+
+Checkpoints hold the weights, the initial weights, the optimiser state, the
+step count and the history; because the draw of step t depends only on
+(seed, t), a resumed run computes exactly the numbers of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+from tqdm.auto import tqdm
+
+from ..descriptors import SymmetryFunctionSet
+from ..errors import UnknownNameError
+from ..io._atomic import atomic_write
+from ..model import BehlerParrinelloNetwork
+from ..scaling import InputScaling
+from ..units import EV_TO_MEV
+from .kalman import FilterDiverged
+from .labels import DescriptorCache, LabelFunctions
+from .optimizers import AdamOptimizer, KalmanOptimizer
+from .schedule import BatchSchedule, scaled_errors
+
+OPTIMIZERS = ("ekf", "adam")
+EKF_BLOCKS = ("full", "element")
+
+
+@dataclass
+class TrainingConfig:
+    """Everything that defines a training run (stored with every checkpoint).
+
+    Attributes
+    ----------
+    optimizer : {"ekf", "adam"}
+    learning_rate : float
+        η: R = I/η for the EKF, Adam's initial step size.
+    steps : int
+        Number of updates.
+    seed : int
+        Seeds the split, the initial weights and the batch schedule.
+    ekf_blocks : {"full", "element"}
+        One covariance for all weights, or one per element network (decoupled).
+    ekf_dtype : {"float64", "float32"}
+    eta_schedule : {"constant", "runner"}
+    energy_probability, n_forces, energy_weight, force_weight
+        See :class:`~nnp_tutorial.training.schedule.BatchSchedule`.
+    hidden_nodes : list of int
+    initialization : {"xavier", "nguyen-widrow"}
+    validation_fraction : float
+    validation_subset : int
+        Validation structures monitored during training.
+    validate_every : int
+        Steps between validations on the subset.
+    checkpoint_every : int
+        Steps between checkpoints (0: only at the end and on interruption).
+    """
+
+    optimizer: str = "ekf"
+    learning_rate: float = 1e-3
+    steps: int = 10_000
+    seed: int = 0
+    ekf_blocks: str = "full"
+    ekf_dtype: str = "float64"
+    eta_schedule: str = "constant"
+    energy_probability: float = 0.1
+    n_forces: int = 10
+    energy_weight: float = 1.0
+    force_weight: float = 1.0
+    hidden_nodes: list[int] = field(default_factory=lambda: [25, 25])
+    initialization: str = "xavier"
+    validation_fraction: float = 0.2
+    validation_subset: int = 32
+    validate_every: int = 500
+    checkpoint_every: int = 5000
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise UnknownNameError("optimizer", self.optimizer, list(OPTIMIZERS))
+        if self.ekf_blocks not in EKF_BLOCKS:
+            raise UnknownNameError("EKF block structure", self.ekf_blocks, list(EKF_BLOCKS))
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ValueError(f"validation_fraction must be in (0, 1), not {self.validation_fraction}")
+
+
+def default_descriptor(data_dir: str | Path | None = None) -> SymmetryFunctionSet:
+    """The study's symmetry functions: those of the Cheng et al. revPBE0-D3 potential.
+
+    30 functions for O and 27 for H (the Morawietz/Cheng set), cutoff 12 Bohr
+    (6.35 Å), read from the registered potential (downloaded once).
+    """
+    from .. import datasets
+
+    return datasets.load_potential("nnp-revpbe0-d3-cheng2019", data_dir=data_dir).descriptor
+
+
+def split_frames(n_frames: int, validation_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random split of ``range(n_frames)`` into sorted training and validation indices."""
+    order = np.random.default_rng([seed, 1]).permutation(n_frames)
+    n_validation = max(1, round(validation_fraction * n_frames))
+    return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+
+
+def fit_reference_energies(structures: list[Atoms], elements: list[str]) -> dict[str, float]:
+    """Per-element energies e_Z (eV) minimising Σ_m (E_m − Σ_Z n_mZ e_Z)², least squares.
+
+    With fixed composition (all water) only the combination of the
+    stoichiometry is determined; ``lstsq`` returns the minimum-norm solution.
+    """
+    counts = np.array([[a.get_chemical_symbols().count(e) for e in elements] for a in structures], float)
+    energies = np.array([a.get_potential_energy() for a in structures])
+    solution = np.linalg.lstsq(counts, energies, rcond=None)[0]
+    return {e: float(x) for e, x in zip(elements, solution)}
+
+
+class Trainer:
+    """Train a BPNN on labelled structures with Adam or the EKF.
+
+    Parameters
+    ----------
+    structures : list of ase.Atoms
+        With reference energies (eV) and forces (eV/Å) attached.
+    config : TrainingConfig
+    descriptor : SymmetryFunctionSet
+        The symmetry functions (e.g. ``default_descriptor()``).
+    progress : bool, default True
+    """
+
+    def __init__(
+        self,
+        structures: list[Atoms],
+        config: TrainingConfig,
+        descriptor: SymmetryFunctionSet,
+        *,
+        progress: bool = True,
+    ) -> None:
+        self.structures = structures
+        self.config = config
+        self.progress = progress
+        self.train_frames, self.validation_frames = split_frames(
+            len(structures), config.validation_fraction, config.seed
+        )
+        monitor = np.random.default_rng([config.seed, 2]).permutation(self.validation_frames)
+        self.monitor_frames = np.sort(monitor[: config.validation_subset])
+        self.cache = DescriptorCache(descriptor, structures, progress=progress)
+        training = [structures[i] for i in self.train_frames]
+        self.model = BehlerParrinelloNetwork(
+            descriptor,
+            InputScaling.fit(self.cache.concatenated(self.train_frames)),
+            hidden_nodes=list(config.hidden_nodes),
+            reference_energies=fit_reference_energies(training, descriptor.elements),
+            initialization=config.initialization,
+            seed=config.seed,
+        )
+        self.labels = LabelFunctions(self.model)
+        self.schedule = BatchSchedule(
+            self.train_frames,
+            np.array([len(a) for a in structures]),
+            energy_probability=config.energy_probability,
+            n_forces=config.n_forces,
+            energy_weight=config.energy_weight,
+            force_weight=config.force_weight,
+            seed=config.seed,
+        )
+        self.energies = np.array([a.get_potential_energy() / len(a) for a in structures])  # eV/atom
+        self.forces = [a.get_forces().ravel() for a in structures]  # eV/Å, flat (3 n_atoms,)
+        self.optimizer = self._make_optimizer()
+        self.initial_weights = self.model.get_weights()
+        self.step = 0
+        self.elapsed = 0.0  # wall time of the steps done so far, s
+        self.rows: list[dict] = []
+        self.snapshots: dict[float, tuple[int, np.ndarray]] = {}
+        self.status = "not started"
+
+    def _make_optimizer(self) -> AdamOptimizer | KalmanOptimizer:
+        c = self.config
+        if c.optimizer == "adam":
+            return AdamOptimizer(c.learning_rate)
+        blocks = None
+        if c.ekf_blocks == "element":
+            blocks = [self.model.element_slice(e) for e in self.model.elements]
+        return KalmanOptimizer(
+            c.learning_rate,
+            self.model.n_weights,
+            blocks=blocks,
+            dtype=c.ekf_dtype,
+            eta_schedule=c.eta_schedule,
+        )
+
+    # -- one step --------------------------------------------------------------------
+    def batch_errors(self, step: int) -> tuple[str, int, np.ndarray, np.ndarray]:
+        """Kind, frame, scaled errors ξ (m,) and Jacobian ∂ξ/∂w (m, n) of step ``step``."""
+        batch = self.schedule.draw(step)
+        scale = self.schedule.scale(batch)
+        frame = batch.frame
+        if batch.kind == "energy":
+            value, gradient = self.labels.energy(self.cache.values[frame], len(self.structures[frame]))
+            prediction, label, jacobian = np.array([value]), self.energies[frame : frame + 1], gradient[None]
+        else:
+            prediction, jacobian = self.labels.forces(
+                self.cache.values[frame], self.structures[frame], batch.components
+            )
+            label = self.forces[frame][batch.components]
+        return batch.kind, frame, scaled_errors(prediction, label, scale), scale * jacobian
+
+    def train_step(self) -> dict:
+        """Draw, predict, update; returns the history row of this step."""
+        kind, frame, xi, jacobian = self.batch_errors(self.step)
+        self.optimizer.step(self.model.weights, jacobian, xi)
+        distance = float(np.linalg.norm(self.model.get_weights() - self.initial_weights))
+        row = {
+            "step": self.step,
+            "kind": kind,
+            "frame": frame,
+            "l2": float(xi @ xi),
+            "weight_distance": distance,
+        }
+        self.step += 1
+        return row
+
+    # -- validation ------------------------------------------------------------------
+    def validation_errors(self, frames: np.ndarray | None = None) -> tuple[float, float]:
+        """Energy RMSE (meV/atom) and force RMSE (meV/Å) on ``frames`` (default: the monitored subset)."""
+        frames = self.monitor_frames if frames is None else frames
+        energy_errors, force_errors = [], []
+        for f in frames:
+            result = self.model.evaluate(self.structures[f])
+            energy_errors.append(result.energy / len(self.structures[f]) - self.energies[f])
+            force_errors.append(result.forces.ravel() - self.forces[f])
+        energy_rmse = EV_TO_MEV * float(np.sqrt(np.mean(np.square(energy_errors))))
+        force_rmse = EV_TO_MEV * float(np.sqrt(np.mean(np.square(np.concatenate(force_errors)))))
+        return energy_rmse, force_rmse
+
+    # -- the loop --------------------------------------------------------------------
+    def run(
+        self,
+        *,
+        checkpoint: str | Path | None = None,
+        time_limit: float | None = None,
+        snapshot_times: tuple[float, ...] = (),
+        callback: Callable[[Trainer, dict], None] | None = None,
+    ) -> pd.DataFrame:
+        """Train until ``config.steps`` (or ``time_limit`` seconds of wall time); returns the history.
+
+        ``snapshot_times`` (s): the first weights at or after each wall time are
+        kept in :attr:`snapshots` as ``{time: (step, weights)}`` (for
+        time-to-accuracy curves evaluated after the run, outside the timing).
+
+        Stops early, keeping the last good weights, if the Kalman filter
+        diverges (``status == "diverged"``). Ctrl-C saves a checkpoint (when
+        ``checkpoint`` is given) and re-raises. ``callback(trainer, row)`` is
+        called after every validation (live plots, widgets).
+        """
+        c = self.config
+        bar = tqdm(
+            total=c.steps,
+            initial=self.step,
+            disable=not self.progress,
+            desc=f"{c.optimizer} η={c.learning_rate:g}",
+        )
+        started = time.perf_counter() - self.elapsed
+        self.status = "running"
+        try:
+            while self.step < c.steps:
+                if self.step % c.validate_every == 0:
+                    self._validate(callback, bar)
+                try:
+                    row = self.train_step()
+                except FilterDiverged as error:
+                    self.status = f"diverged: {error}"
+                    bar.write(f"training stopped, last good weights kept ({error})")
+                    break
+                self.elapsed = time.perf_counter() - started
+                row["wall_time_s"] = self.elapsed
+                self.rows.append(row)
+                for t in snapshot_times:
+                    if t not in self.snapshots and self.elapsed >= t:
+                        self.snapshots[t] = (self.step, self.model.get_weights())
+                bar.update()
+                if checkpoint and c.checkpoint_every and self.step % c.checkpoint_every == 0:
+                    self.save_checkpoint(checkpoint)
+                if time_limit is not None and self.elapsed >= time_limit:
+                    self.status = "time limit"
+                    break
+            else:
+                self.status = "completed"
+            self._validate(callback, bar)
+        except KeyboardInterrupt:
+            self.status = "interrupted"
+            if checkpoint:
+                self.save_checkpoint(checkpoint)
+                bar.write(f"interrupted at step {self.step}; checkpoint saved to {checkpoint}")
+            raise
+        finally:
+            bar.close()
+        if checkpoint:
+            self.save_checkpoint(checkpoint)
+        return self.history
+
+    def _validate(self, callback, bar) -> None:
+        energy_rmse, force_rmse = self.validation_errors()
+        if self.rows and self.rows[-1]["step"] == self.step - 1:
+            row = self.rows[-1]
+        else:  # before the first step: a row for the initial weights
+            row = {
+                "step": self.step - 1,
+                "kind": "initial",
+                "wall_time_s": self.elapsed,
+                "weight_distance": 0.0,
+            }
+            self.rows.append(row)
+        row.update(energy_rmse=energy_rmse, force_rmse=force_rmse)
+        bar.set_postfix_str(f"E {energy_rmse:.2f} meV/atom, F {force_rmse:.1f} meV/Å")
+        if callback is not None:
+            callback(self, row)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """The tidy history table (see the module docstring)."""
+        columns = [
+            "step",
+            "wall_time_s",
+            "kind",
+            "frame",
+            "l2",
+            "weight_distance",
+            "energy_rmse",
+            "force_rmse",
+        ]
+        return pd.DataFrame(self.rows, columns=columns)
+
+    # -- checkpoints -----------------------------------------------------------------
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Write weights, optimiser state, step, wall time and history atomically (``.npz``)."""
+        state = self.optimizer.state_dict()
+        arrays = {
+            "weights": self.model.get_weights(),
+            "initial_weights": self.initial_weights,
+            "step": np.array(self.step),
+            "elapsed": np.array(self.elapsed),
+            "config": np.array(json.dumps(asdict(self.config))),
+        }
+        history = self.history
+        arrays.update(
+            {f"history.{c}": history[c].to_numpy(dtype=str if c == "kind" else float) for c in history}
+        )
+        if "P" in state:
+            arrays.update({f"P{k}": P for k, P in enumerate(state["P"])}, filter_step=np.array(state["step"]))
+        else:
+            arrays.update({f"adam{k}": v for k, v in enumerate(state["variables"])})
+        with atomic_write(path, "wb") as handle:
+            np.savez(handle, **arrays)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Restore a checkpoint written by a run with the same configuration."""
+        with np.load(path) as data:
+            saved = json.loads(str(data["config"]))
+            mine = asdict(self.config)
+            different = {k for k in mine if k not in ("steps",) and saved.get(k) != mine[k]}
+            if different:
+                raise ValueError(
+                    f"checkpoint {path} was written with a different configuration "
+                    f"({', '.join(sorted(different))})"
+                )
+            self.model.set_weights(data["weights"])
+            self.initial_weights = data["initial_weights"].copy()
+            self.step = int(data["step"])
+            self.elapsed = float(data["elapsed"])
+            history = pd.DataFrame(
+                {k.split(".", 1)[1]: data[k] for k in data.files if k.startswith("history.")}
+            )
+            self.rows = [
+                {k: (int(v) if k in ("step", "frame") and v == v else v) for k, v in row.items()}
+                for row in history.to_dict("records")
+            ]
+            if self.config.optimizer == "ekf":
+                n_blocks = sum(1 for k in data.files if k.startswith("P"))
+                state = {"P": [data[f"P{k}"] for k in range(n_blocks)], "step": int(data["filter_step"])}
+            else:
+                n_vars = sum(1 for k in data.files if k.startswith("adam"))
+                state = {"variables": [data[f"adam{k}"] for k in range(n_vars)]}
+        self.optimizer.load_state_dict(state, self.model.weights)

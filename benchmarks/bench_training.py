@@ -10,7 +10,8 @@ repetitions, after warm-up (every XLA shape compiled), of
 * an Adam step (label, gradient, update) for energy and force labels,
 
 next to a floor measured in the same process: one read and one write pass over
-a float64 array as large as P (``np.copyto``).
+a float64 array as large as P (``np.copyto``). Everything runs with one BLAS
+thread, as :meth:`Trainer.run` does (see there why).
 
 Budgets (2-core machine): full EKF update <= 2.5x floor; per-element update
 <= 0.6x full; Adam step <= 5 ms.
@@ -25,6 +26,7 @@ import argparse
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from nnp_tutorial import datasets
 from nnp_tutorial.training import KalmanFilter, Trainer, TrainingConfig, default_descriptor
@@ -109,4 +111,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with threadpool_limits(limits=1, user_api="blas"):
+        main()

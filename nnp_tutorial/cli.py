@@ -214,6 +214,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         ekf_blocks=args.ekf_blocks,
         ekf_dtype=args.ekf_dtype,
         eta_schedule=args.eta_schedule,
+        energy_probability=args.energy_probability,
+        energy_weight=args.energy_weight,
+        force_weight=args.force_weight,
         validate_every=args.validate_every,
         validation_subset=args.validation_subset,
         checkpoint_every=args.checkpoint_every,
@@ -252,6 +255,48 @@ def _cmd_train(args: argparse.Namespace) -> int:
         )
     print(f"wrote {out}/: model/ (n2p2 files), history.csv, training_curves.png, summary.json")
     return 0 if not trainer.status.startswith("diverged") else 3
+
+
+def _cmd_fisher(args: argparse.Namespace) -> int:
+    import time
+
+    import pandas as pd
+
+    from . import datasets
+    from .fisher import fisher_spectrum, l1_gradients, plot_spectra, plot_weight_distributions
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    index = _slice(args.index) if args.index else None
+    structures = datasets.load_structures(args.dataset, data_dir=args.data_dir, index=index)
+    spectra, weights, rows, timing = {}, {}, [], {}
+    for spec in args.model:
+        model = load_model(spec, data_dir=args.data_dir)
+        start = time.perf_counter()
+        gradients = l1_gradients(model, structures, n_batches=args.batches, seed=args.seed)
+        spectrum = fisher_spectrum(gradients)
+        timing[spec] = time.perf_counter() - start
+        spectra[spec], weights[spec] = spectrum, model.get_weights()
+        rows += [
+            {"model": spec, "rank": k, "eigenvalue": v} for k, v in enumerate(spectrum.eigenvalues[::-1])
+        ]
+        top = spectrum.eigenvalues[-1]
+        print(
+            f"{spec}: {model.n_weights} weights, {args.batches} batches, {timing[spec]:.1f} s; "
+            f"largest eigenvalue {top:.4g}, {len(spectrum.positive)} nonzero"
+        )
+    pd.DataFrame(rows).to_csv(out / "fisher_eigenvalues.csv", index=False, float_format="%.10g")
+    plot_spectra(spectra).savefig(out / "fisher_spectra.png", dpi=120)
+    plot_weight_distributions(weights).savefig(out / "weights_histogram.png", dpi=120)
+    summary = {
+        "command": "nnp-tutorial " + shlex.join(args.argv),
+        "version": __version__,
+        "date": datetime.date.today().isoformat(),
+        "seconds": timing,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    print(f"wrote {out}/: fisher_eigenvalues.csv, fisher_spectra.png, weights_histogram.png, summary.json")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,11 +367,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--snapshot-minutes",
         help="e.g. 2,5,15: keep the weights at these wall times and report their full validation RMSEs",
     )
+    p.add_argument("--energy-probability", type=float, default=0.1, help="share of energy steps")
+    p.add_argument("--energy-weight", type=float, default=50.0, help="c of energy labels (per atom)")
+    p.add_argument("--force-weight", type=float, default=1.0, help="c of force labels")
     p.add_argument("--validate-every", type=int, default=500, help="steps between validations")
     p.add_argument("--validation-subset", type=int, default=32, help="validation structures monitored")
     p.add_argument("--checkpoint-every", type=int, default=5000, help="steps between checkpoints")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("fisher", help="Fisher information spectra of one or more potentials")
+    p.add_argument("--model", required=True, action="append", help="potential (repeat to compare)")
+    p.add_argument("--dataset", required=True, help="registered data set, e.g. revpbe0-d3")
+    p.add_argument("--index", default=None, help="subset of frames, e.g. ':100'")
+    p.add_argument("--batches", type=int, default=1000, help="schedule-drawn batches to average over")
+    p.add_argument("--seed", type=int, default=0, help="seed of the batch schedule")
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=_cmd_fisher)
     return parser
 
 

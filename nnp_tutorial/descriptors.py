@@ -128,7 +128,7 @@ class DescriptorInputs:
 class ShapeBuckets:
     """Round array sizes up to a few shapes, so XLA compiles each shape once.
 
-    For each key (e.g. a composition) the first sizes seen (plus half a step) are the reference;
+    For each key (e.g. a composition) the first sizes seen are the reference;
     later sizes are rounded up to ``reference * growth**k`` for the smallest
     integer ``k`` (possibly negative) that fits all arrays at once. Structures
     of similar density therefore share one compiled function.
@@ -141,9 +141,7 @@ class ShapeBuckets:
 
     def __call__(self, key: object, sizes: tuple[int, ...]) -> tuple[int, ...]:
         need = np.asarray(sizes, dtype=np.float64) + 2  # room for the padding pairs
-        # the first sizes plus half a step of headroom, so that the next, slightly
-        # larger structure of an MD run or a data set does not need a new shape
-        ref = self._reference.setdefault(key, np.maximum(need * self.growth**0.5, self.minimum))
+        ref = self._reference.setdefault(key, np.maximum(need, self.minimum))
         k = int(np.ceil(np.max(np.log(need / ref) / np.log(self.growth)) - 1e-9))
         return tuple(int(x) for x in np.ceil(ref * self.growth**k).astype(np.int64))
 

@@ -28,7 +28,15 @@ import numpy as np
 from ase import Atoms
 from ase.build import molecule
 
-__all__ = ["DATA", "MINIMAL_INPUT_NN", "THREE_FRAMES_DATA", "water_box"]
+__all__ = [
+    "DATA",
+    "MINIMAL_INPUT_NN",
+    "THREE_FRAMES_DATA",
+    "energy_and_forces_graph",
+    "labelled_boxes",
+    "small_descriptor",
+    "water_box",
+]
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -73,3 +81,56 @@ def water_box(
     rng = np.random.default_rng(seed)
     atoms.positions += rng.normal(scale=displacement, size=atoms.positions.shape)
     return atoms
+
+
+def small_descriptor():
+    """Seven symmetry functions (r_c = 4 Å, tanh³ cutoff) of every type: fast to compile."""
+    from nnp_tutorial.descriptors import SymmetryFunctionSet
+    from nnp_tutorial.symmetry_functions import AngularG3, AngularG9, RadialG2
+
+    rc = 4.0
+    functions = {
+        "O": [
+            RadialG2("O", "H", 0.5, 0.0, rc),
+            RadialG2("O", "O", 0.2, 0.0, rc),
+            AngularG3("O", "H", "H", 0.1, -1.0, 2.0, rc),
+            AngularG9("O", "H", "O", 0.05, 1.0, 1.0, rc),
+        ],
+        "H": [
+            RadialG2("H", "O", 0.5, 0.0, rc),
+            RadialG2("H", "H", 0.3, 1.0, rc),
+            AngularG3("H", "O", "O", 0.1, 1.0, 4.0, rc),
+        ],
+    }
+    return SymmetryFunctionSet(functions, cutoff_type=2)
+
+
+def labelled_boxes(n: int = 10) -> list[Atoms]:
+    """``n`` 8-molecule boxes labelled by a fixed random 'teacher' network on :func:`small_descriptor`."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    from nnp_tutorial.model import BehlerParrinelloNetwork
+    from nnp_tutorial.scaling import InputScaling
+    from nnp_tutorial.training import DescriptorCache
+
+    sfs = small_descriptor()
+    boxes = [water_box((2, 2, 2), seed=s, displacement=0.15) for s in range(n)]
+    scaling = InputScaling.fit(DescriptorCache(sfs, boxes, progress=False).concatenated(range(n)))
+    teacher = BehlerParrinelloNetwork(sfs, scaling, seed=99)
+    for atoms in boxes:
+        result = teacher.evaluate(atoms)
+        atoms.calc = SinglePointCalculator(atoms, energy=result.energy, forces=result.forces)
+    return boxes
+
+
+def energy_and_forces_graph(model, atoms):
+    """Energy (eV) and forces (n_atoms, 3) of ``model`` as differentiable tensors (uncompiled graph).
+
+    Call it inside a ``tf.GradientTape`` to differentiate the model's own
+    full-structure forces with respect to the weights (an oracle independent
+    of :mod:`nnp_tutorial.training.labels`).
+    """
+    sfs = model.descriptor
+    inputs = sfs.inputs(sfs.pairs(atoms))
+    energy, forces, _, _ = model._evaluate(*inputs.tensors(), model.weights, inputs.n_rows, len(atoms))
+    return energy, forces

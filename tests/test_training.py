@@ -11,14 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from ase.calculators.singlepoint import SinglePointCalculator
-from datafiles import water_box
+from datafiles import energy_and_forces_graph, labelled_boxes, small_descriptor
 
-from nnp_tutorial.descriptors import SymmetryFunctionSet
 from nnp_tutorial.errors import UnknownNameError
 from nnp_tutorial.model import BehlerParrinelloNetwork
 from nnp_tutorial.scaling import InputScaling
-from nnp_tutorial.symmetry_functions import AngularG3, AngularG9, RadialG2
 from nnp_tutorial.training import (
     AdamOptimizer,
     BatchSchedule,
@@ -36,24 +33,6 @@ from nnp_tutorial.training import (
 
 
 # -- a small descriptor and labelled boxes (fast to compile) -----------------------------
-def small_descriptor() -> SymmetryFunctionSet:
-    rc = 4.0
-    functions = {
-        "O": [
-            RadialG2("O", "H", 0.5, 0.0, rc),
-            RadialG2("O", "O", 0.2, 0.0, rc),
-            AngularG3("O", "H", "H", 0.1, -1.0, 2.0, rc),
-            AngularG9("O", "H", "O", 0.05, 1.0, 1.0, rc),
-        ],
-        "H": [
-            RadialG2("H", "O", 0.5, 0.0, rc),
-            RadialG2("H", "H", 0.3, 1.0, rc),
-            AngularG3("H", "O", "O", 0.1, 1.0, 4.0, rc),
-        ],
-    }
-    return SymmetryFunctionSet(functions, cutoff_type=2)
-
-
 @pytest.fixture(scope="module")
 def descriptor():
     return small_descriptor()
@@ -61,16 +40,7 @@ def descriptor():
 
 @pytest.fixture(scope="module")
 def labelled():
-    """Ten 8-molecule boxes labelled by a fixed random 'teacher' network of the same form."""
-    sfs = small_descriptor()
-    boxes = [water_box((2, 2, 2), seed=s, displacement=0.15) for s in range(10)]
-    teacher = BehlerParrinelloNetwork(
-        sfs, InputScaling.fit(DescriptorCache(sfs, boxes, progress=False).concatenated(range(10))), seed=99
-    )
-    for atoms in boxes:
-        result = teacher.evaluate(atoms)
-        atoms.calc = SinglePointCalculator(atoms, energy=result.energy, forces=result.forces)
-    return boxes
+    return labelled_boxes()
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +75,11 @@ def test_ekf_step_matches_textbook_equations(network, labelled, dtype, tolerance
     for step, components in enumerate([None, np.array([0, 5, 17]), np.array([3, 4, 70, 71])]):
         frame = step % 2
         if components is None:
-            value, gradient = labels.energy(cache.values[frame], len(labelled[frame]))
+            value, gradient = labels.energy(cache[frame], len(labelled[frame]))
             xi = np.array([value - labelled[frame].get_potential_energy() / len(labelled[frame])])
             J = gradient[None]
         else:
-            prediction, J = labels.forces(cache.values[frame], labelled[frame], components)
+            prediction, J = labels.forces(cache[frame], labelled[frame], components)
             xi = prediction - labelled[frame].get_forces().ravel()[components]
         A = np.linalg.inv(np.eye(len(xi)) / eta + J @ P @ J.T)
         K = P @ J.T @ A
@@ -224,13 +194,8 @@ def test_scaled_errors_and_losses():
 # -- 4. label Jacobians --------------------------------------------------------------------
 def full_force_jacobian(network, atoms, components):
     """Reference: differentiate the model's own forces (all atoms) with respect to the weights."""
-    sfs = network.descriptor
-    inputs = sfs.inputs(sfs.pairs(atoms))
-    vectors, rows, centers, neighbors, radial, ap, aq = inputs.tensors()
     with tf.GradientTape() as tape:
-        _, forces, _, _ = network._evaluate(
-            vectors, rows, centers, neighbors, radial, ap, aq, network.weights, inputs.n_rows, len(atoms)
-        )
+        _, forces = energy_and_forces_graph(network, atoms)
         selected = tf.gather(tf.reshape(forces, [-1]), components)
     return selected.numpy(), tape.jacobian(selected, network.weights).numpy()
 
@@ -240,7 +205,7 @@ def test_force_jacobian_matches_gradient_tape_and_finite_differences(network, la
     cache = DescriptorCache(network.descriptor, [atoms], progress=False)
     labels = LabelFunctions(network)
     components = np.array([2, 3, 4, 30, 31, 50, 51, 52, 60, 71])  # repeated atoms, all axes
-    forces, jacobian = labels.forces(cache.values[0], atoms, components)
+    forces, jacobian = labels.forces(cache[0], atoms, components)
     reference_forces, reference = full_force_jacobian(network, atoms, components)
     np.testing.assert_allclose(forces, reference_forces, rtol=0, atol=1e-12)
     np.testing.assert_allclose(jacobian, reference, rtol=0, atol=1e-11 * np.abs(reference).max())
@@ -259,7 +224,7 @@ def test_force_jacobian_matches_gradient_tape_and_finite_differences(network, la
 def test_energy_jacobian_matches_finite_differences(network, labelled):
     atoms = labelled[1]
     cache = DescriptorCache(network.descriptor, [atoms], progress=False)
-    value, gradient = LabelFunctions(network).energy(cache.values[0], len(atoms))
+    value, gradient = LabelFunctions(network).energy(cache[0], len(atoms))
     assert value == pytest.approx(network.evaluate(atoms).energy / len(atoms), abs=1e-12)
     w0, h = network.get_weights(), 1e-6
     for k in (1, 20, network.n_weights - 2):

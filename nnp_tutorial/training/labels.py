@@ -30,43 +30,79 @@ import tensorflow as tf
 from ase import Atoms
 from tqdm.auto import tqdm
 
+from .schedule import Batch, BatchSchedule, scaled_errors
+
 
 class DescriptorCache:
-    """Raw symmetry functions of a list of structures, computed once.
+    """Raw symmetry functions of a list of structures, each computed once.
 
     Parameters
     ----------
     descriptor : SymmetryFunctionSet
     structures : list of ase.Atoms
     progress : bool, default True
+        Progress bar while computing all structures up front.
+    lazy : bool, default False
+        Compute a structure's functions only when first asked for (e.g. when a
+        few hundred drawn batches need a few hundred structures).
 
-    Attributes
-    ----------
-    values : list of list of ndarray
-        ``values[frame][k]``: shape (n_atoms_of_element_k, n_functions_k).
+    ``cache[frame]`` is a list over elements of arrays of shape
+    (n_atoms_of_element, n_functions).
     """
 
-    def __init__(self, descriptor, structures: list[Atoms], *, progress: bool = True) -> None:
+    def __init__(
+        self, descriptor, structures: list[Atoms], *, progress: bool = True, lazy: bool = False
+    ) -> None:
         self.descriptor = descriptor
-        self.values = []
-        for atoms in tqdm(structures, disable=not progress, desc="symmetry functions"):
-            g = descriptor.compute(atoms)
-            self.values.append([g[e] for e in descriptor.elements])
+        self.structures = structures
+        self._values: dict[int, list[np.ndarray]] = {}
+        if not lazy:
+            for frame in tqdm(range(len(structures)), disable=not progress, desc="symmetry functions"):
+                self[frame]
+
+    def __getitem__(self, frame: int) -> list[np.ndarray]:
+        if frame not in self._values:
+            g = self.descriptor.compute(self.structures[frame])
+            self._values[frame] = [g[e] for e in self.descriptor.elements]
+        return self._values[frame]
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.structures)
 
     def concatenated(self, frames) -> dict[str, np.ndarray]:
         """All rows of ``frames`` per element (e.g. to fit the input scaling)."""
         return {
-            e: np.concatenate([self.values[f][k] for f in frames])
-            for k, e in enumerate(self.descriptor.elements)
+            e: np.concatenate([self[f][k] for f in frames]) for k, e in enumerate(self.descriptor.elements)
         }
 
     @property
     def nbytes(self) -> int:
         """Memory held, bytes."""
-        return sum(x.nbytes for v in self.values for x in v)
+        return sum(x.nbytes for v in self._values.values() for x in v)
+
+
+def batch_errors(
+    labels: LabelFunctions, cache: DescriptorCache, schedule: BatchSchedule, step: int
+) -> tuple[Batch, np.ndarray, np.ndarray]:
+    """The batch of ``step``, its scaled errors ξ (shape (m,)) and Jacobian ∂ξ/∂w (shape (m, n)).
+
+    Labels are the reference energy per atom (eV/atom) and force components
+    (eV/Å) attached to ``cache.structures``.
+    """
+    batch = schedule.draw(step)
+    atoms = cache.structures[batch.frame]
+    if batch.kind == "energy":
+        value, gradient = labels.energy(cache[batch.frame], len(atoms))
+        prediction, label, jacobian = (
+            np.array([value]),
+            [atoms.get_potential_energy() / len(atoms)],
+            gradient[None],
+        )
+    else:
+        prediction, jacobian = labels.forces(cache[batch.frame], atoms, batch.components)
+        label = atoms.get_forces().ravel()[batch.components]
+    scale = schedule.scale(batch)
+    return batch, scaled_errors(prediction, label, scale), scale * jacobian
 
 
 class LabelFunctions:

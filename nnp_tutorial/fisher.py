@@ -1,0 +1,115 @@
+r"""Fisher information of a trained potential, and weight-space measures.
+
+The study explains the different behaviour of Adam- and EKF-trained networks
+through the empirical Fisher information of the L1 loss,
+
+.. math::
+
+    \langle I_1\rangle = \frac{1}{N}\sum_{b=1}^{N} \mathbf g_b \mathbf g_b^\top,\qquad
+    \mathbf g_b = \nabla_w L_1^{(b)} = J_b^\top \operatorname{sign}(\xi_b),
+
+averaged over ``N`` batches drawn by the same schedule as in training. Its
+eigenvalues say how sharply the loss curves along each direction of weight
+space. With ``G`` the (N, n) matrix of the ``g_b``, the nonzero eigenvalues of
+:math:`G^\top G/N` (n × n) are those of the Gram matrix :math:`GG^\top/N`
+(N × N); the remaining ``n − N`` (if N < n) are exactly zero. This module
+diagonalises whichever is smaller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ase import Atoms
+from matplotlib.figure import Figure
+from tqdm.auto import tqdm
+
+from .training.labels import DescriptorCache, LabelFunctions, batch_errors
+from .training.schedule import BatchSchedule
+
+
+@dataclass
+class FisherSpectrum:
+    """Eigenvalues of ⟨I₁⟩ of one model.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray of shape (n_weights,)
+        Ascending; includes the exact zeros when fewer batches than weights.
+    n_batches : int
+    gradients : ndarray of shape (n_batches, n_weights)
+        The per-batch gradients g_b of L1.
+    """
+
+    eigenvalues: np.ndarray
+    n_batches: int
+    gradients: np.ndarray
+
+    @property
+    def positive(self) -> np.ndarray:
+        """Eigenvalues above the round-off level (1e-12 of the largest)."""
+        return self.eigenvalues[self.eigenvalues > 1e-12 * self.eigenvalues.max()]
+
+    def matrix(self) -> np.ndarray:
+        """⟨I₁⟩ itself, shape (n_weights, n_weights)."""
+        return self.gradients.T @ self.gradients / self.n_batches
+
+
+def l1_gradients(
+    model, structures: list[Atoms], *, n_batches: int = 1000, seed: int = 0, progress: bool = True, **schedule
+) -> np.ndarray:
+    """∇_w L1 of ``n_batches`` schedule-drawn batches, shape (n_batches, n_weights).
+
+    ``schedule`` keywords go to :class:`~nnp_tutorial.training.BatchSchedule`
+    (defaults as in training); all structures are eligible.
+    """
+    cache = DescriptorCache(model.descriptor, structures, lazy=True)
+    draws = BatchSchedule(
+        np.arange(len(structures)), np.array([len(a) for a in structures]), seed=seed, **schedule
+    )
+    labels = LabelFunctions(model)
+    gradients = np.empty((n_batches, model.n_weights))
+    for b in tqdm(range(n_batches), disable=not progress, desc="Fisher information"):
+        _, xi, jacobian = batch_errors(labels, cache, draws, b)
+        gradients[b] = jacobian.T @ np.sign(xi)
+    return gradients
+
+
+def fisher_spectrum(gradients: np.ndarray) -> FisherSpectrum:
+    """Eigenvalues of ⟨I₁⟩ = GᵀG/N from the per-batch gradients G (N, n)."""
+    n_batches, n_weights = gradients.shape
+    if n_batches < n_weights:
+        nonzero = np.linalg.eigvalsh(gradients @ gradients.T / n_batches)
+        eigenvalues = np.concatenate([np.zeros(n_weights - n_batches), nonzero])
+    else:
+        eigenvalues = np.linalg.eigvalsh(gradients.T @ gradients / n_batches)
+    return FisherSpectrum(np.sort(np.clip(eigenvalues, 0.0, None)), n_batches, gradients)
+
+
+def plot_spectra(spectra: dict[str, FisherSpectrum], bins: int = 60) -> Figure:
+    """Histograms of the positive eigenvalues of several models on a log axis."""
+    figure = Figure(figsize=(6, 3.8), layout="constrained")
+    ax = figure.subplots()
+    positive = {label: s.positive for label, s in spectra.items()}
+    lowest = min(p.min() for p in positive.values())
+    highest = max(p.max() for p in positive.values())
+    edges = np.logspace(np.log10(lowest), np.log10(highest), bins + 1)
+    for label, values in positive.items():
+        ax.hist(values, bins=edges, histtype="step", linewidth=1.5, label=f"{label} ({len(values)})")
+    ax.set(xscale="log", xlabel="eigenvalue of ⟨I₁⟩", ylabel="count")
+    ax.legend(title="model (nonzero eigenvalues)")
+    return figure
+
+
+def plot_weight_distributions(weights: dict[str, np.ndarray], bins: int = 80) -> Figure:
+    """Histograms of the final weights of several models."""
+    figure = Figure(figsize=(6, 3.8), layout="constrained")
+    ax = figure.subplots()
+    largest = max(np.abs(w).max() for w in weights.values())
+    edges = np.linspace(-largest, largest, bins + 1)
+    for label, w in weights.items():
+        ax.hist(w, bins=edges, histtype="step", linewidth=1.5, label=label, density=True)
+    ax.set(yscale="log", xlabel="weight", ylabel="density")
+    ax.legend()
+    return figure

@@ -1,0 +1,70 @@
+"""Fisher information: eigenvalues against the explicitly formed matrix of independent gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from datafiles import energy_and_forces_graph, labelled_boxes, small_descriptor
+
+from nnp_tutorial.fisher import fisher_spectrum, l1_gradients, plot_spectra, plot_weight_distributions
+from nnp_tutorial.model import BehlerParrinelloNetwork
+from nnp_tutorial.training import BatchSchedule
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    return labelled_boxes(6)
+
+
+@pytest.fixture(scope="module")
+def tiny(boxes):
+    """A 3-3 network on the small descriptor (about 60 weights)."""
+    from nnp_tutorial.scaling import InputScaling
+    from nnp_tutorial.training import DescriptorCache
+
+    sfs = small_descriptor()
+    scaling = InputScaling.fit(DescriptorCache(sfs, boxes, progress=False).concatenated(range(len(boxes))))
+    return BehlerParrinelloNetwork(sfs, scaling, hidden_nodes=(3, 3), seed=7)
+
+
+def l1_gradient_by_tape(model, atoms, batch, scale) -> np.ndarray:
+    """∇_w Σ|ξ| through the model's own full energy/force graph (independent of the label functions)."""
+    with tf.GradientTape() as tape:
+        energy, forces = energy_and_forces_graph(model, atoms)
+        if batch.kind == "energy":
+            xi = scale * (energy / len(atoms) - atoms.get_potential_energy() / len(atoms))
+        else:
+            predicted = tf.gather(tf.reshape(forces, [-1]), batch.components)
+            xi = scale * (predicted - atoms.get_forces().ravel()[batch.components])
+        l1 = tf.reduce_sum(tf.abs(xi))
+    return tape.gradient(l1, model.weights).numpy()
+
+
+@pytest.mark.parametrize("n_batches", [25, 90])  # fewer and more batches than weights
+def test_eigenvalues_equal_those_of_the_explicit_matrix(tiny, boxes, n_batches):
+    schedule = BatchSchedule(np.arange(len(boxes)), np.array([len(a) for a in boxes]), seed=3)
+    explicit = np.zeros((tiny.n_weights, tiny.n_weights))
+    for b in range(n_batches):
+        batch = schedule.draw(b)
+        g = l1_gradient_by_tape(tiny, boxes[batch.frame], batch, schedule.scale(batch))
+        explicit += np.outer(g, g) / n_batches
+    expected = np.linalg.eigvalsh(explicit)
+    spectrum = fisher_spectrum(l1_gradients(tiny, boxes, n_batches=n_batches, seed=3, progress=False))
+    assert len(spectrum.eigenvalues) == tiny.n_weights
+    np.testing.assert_allclose(
+        spectrum.eigenvalues, np.clip(expected, 0, None), rtol=0, atol=1e-9 * expected.max()
+    )
+    np.testing.assert_allclose(spectrum.matrix(), explicit, rtol=0, atol=1e-10 * np.abs(explicit).max())
+    # rank: at most the number of batches; with one composition only a combination of
+    # the output biases of O and H is seen, so one direction is always flat
+    rank = np.linalg.matrix_rank(explicit, tol=1e-12 * expected.max())
+    assert len(spectrum.positive) == rank <= min(n_batches, tiny.n_weights - 1)
+
+
+def test_plots_have_one_histogram_per_model(tiny, boxes):
+    spectrum = fisher_spectrum(l1_gradients(tiny, boxes, n_batches=20, progress=False))
+    figure = plot_spectra({"a": spectrum, "b": spectrum})
+    assert len(figure.axes[0].patches) == 2 and figure.axes[0].get_xscale() == "log"
+    figure = plot_weight_distributions({"a": tiny.get_weights()})
+    assert len(figure.axes[0].patches) == 1

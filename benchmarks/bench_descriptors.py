@@ -26,20 +26,9 @@ import resource
 import time
 
 import numpy as np
+from timing import median_ms
 
 from nnp_tutorial import datasets
-
-
-def median_ms(function, repeats: int) -> tuple[float, float, float]:
-    """Median and quartiles of ``function()`` wall time in ms (after one warm-up call)."""
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(1000 * (time.perf_counter() - start))
-    q1, med, q3 = np.percentile(times, [25, 50, 75])
-    return med, q1, q3
 
 
 def angular_terms(model, inputs) -> int:

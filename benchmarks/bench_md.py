@@ -31,6 +31,7 @@ import time
 
 import numpy as np
 from bench_descriptors import angular_terms  # same floor as the descriptor benchmark
+from timing import median_ms
 
 from nnp_tutorial import datasets
 from nnp_tutorial.calculator import NNPCalculator
@@ -47,14 +48,8 @@ def ns_per_day(ms_per_step: float) -> float:
 
 
 def timed_steps(step, n: int) -> tuple[float, float, float]:
-    """Median and quartiles (ms) of ``n`` consecutive calls of ``step()``."""
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        step()
-        times.append(1000 * (time.perf_counter() - start))
-    q1, med, q3 = np.percentile(times, [25, 50, 75])
-    return med, q1, q3
+    """Median and quartiles (ms) of ``n`` consecutive calls of ``step()`` (no warm-up: MD steps run on)."""
+    return median_ms(step, n, warmup=0)
 
 
 def default_size_network(cheng: BehlerParrinelloNetwork) -> BehlerParrinelloNetwork:

@@ -23,26 +23,13 @@ data from ``$NNP_TUTORIAL_DATA`` or downloads it).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from timing import median_ms
 
 from nnp_tutorial import datasets
 from nnp_tutorial.training import KalmanFilter, Trainer, TrainingConfig, default_descriptor
-
-
-def median_ms(function, repeats: int) -> tuple[float, float, float]:
-    """Median and quartiles of ``function()`` wall time in ms (after two warm-up calls)."""
-    function()
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(1000 * (time.perf_counter() - start))
-    q1, med, q3 = np.percentile(times, [25, 50, 75])
-    return med, q1, q3
 
 
 def steps_of_kind(trainer: Trainer, kind: str, count: int) -> list[int]:
@@ -79,9 +66,8 @@ def main() -> None:
                 trainer.step = next(steps)
                 trainer.train_step()
 
-            results.append(
-                (f"{optimizer} {kind} step (label, Jacobian, update)", median_ms(one_step, args.repeats))
-            )
+            name = f"{optimizer} {kind} step (label, Jacobian, update)"
+            results.append((name, median_ms(one_step, args.repeats, warmup=2)))
     n = trainer.model.n_weights
     rng = np.random.default_rng(0)
     source, target = rng.random(n * n), np.empty(n * n)

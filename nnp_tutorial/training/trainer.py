@@ -187,8 +187,6 @@ class Trainer:
             force_weight=config.force_weight,
             seed=config.seed,
         )
-        self.energies = np.array([a.get_potential_energy() / len(a) for a in structures])  # eV/atom
-        self.forces = [a.get_forces().ravel() for a in structures]  # eV/Å, flat (3 n_atoms,)
         self.optimizer = self._make_optimizer()
         self.initial_weights = self.model.get_weights()
         self.step = 0
@@ -239,9 +237,10 @@ class Trainer:
         frames = self.monitor_frames if frames is None else frames
         energy_errors, force_errors = [], []
         for f in frames:
-            result = self.model.evaluate(self.structures[f])
-            energy_errors.append(result.energy / len(self.structures[f]) - self.energies[f])
-            force_errors.append(result.forces.ravel() - self.forces[f])
+            atoms = self.structures[f]
+            result = self.model.evaluate(atoms)
+            energy_errors.append((result.energy - atoms.get_potential_energy()) / len(atoms))
+            force_errors.append((result.forces - atoms.get_forces()).ravel())
         energy_rmse = EV_TO_MEV * float(np.sqrt(np.mean(np.square(energy_errors))))
         force_rmse = EV_TO_MEV * float(np.sqrt(np.mean(np.square(np.concatenate(force_errors)))))
         return energy_rmse, force_rmse

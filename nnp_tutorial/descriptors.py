@@ -525,15 +525,15 @@ class SymmetryFunctionSet:
             angular.append((p[keep], q[keep]))
         return replace(full, radial=[i[moving[i]] for i in full.radial], angular=angular)
 
-    def compute(self, atoms: Atoms) -> dict[str, np.ndarray]:
-        """Symmetry functions of one structure.
+    def compute(self, atoms: Atoms, pairs: PairList | None = None) -> dict[str, np.ndarray]:
+        """Symmetry functions of one structure (``pairs``: its neighbour pairs, if already known).
 
         Returns
         -------
         dict of str to ndarray of shape (n_atoms_of_element, n_functions)
             Rows in the order of the atoms of that element in ``atoms``.
         """
-        inputs = self.padded(self.inputs(self.pairs(atoms)))
+        inputs = self.padded(self.inputs(self.pairs(atoms) if pairs is None else pairs))
         g = self._compiled(*inputs.tensors(), inputs.n_rows)
         return {e: x.numpy() for e, x in zip(self.elements, g)}
 

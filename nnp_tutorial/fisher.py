@@ -25,7 +25,7 @@ from ase import Atoms
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from .training.labels import DescriptorCache, LabelFunctions, batch_errors
+from .training.labels import LabelFunctions
 from .training.schedule import BatchSchedule
 
 
@@ -62,17 +62,28 @@ def l1_gradients(
     """∇_w L1 of ``n_batches`` schedule-drawn batches, shape (n_batches, n_weights).
 
     ``schedule`` keywords go to :class:`~nnp_tutorial.training.BatchSchedule`
-    (defaults as in training); all structures are eligible.
+    (defaults as in training); all structures are eligible. Each gradient is
+    g = scale · Σ sign(ŷ − y) ∂ŷ/∂w, one reverse pass per batch (the batch's
+    full Jacobian is never formed).
     """
-    cache = DescriptorCache(model.descriptor, structures, lazy=True)
+    sfs = model.descriptor
     draws = BatchSchedule(
         np.arange(len(structures)), np.array([len(a) for a in structures]), seed=seed, **schedule
     )
     labels = LabelFunctions(model)
     gradients = np.empty((n_batches, model.n_weights))
     for b in tqdm(range(n_batches), disable=not progress, desc="Fisher information"):
-        _, xi, jacobian = batch_errors(labels, cache, draws, b)
-        gradients[b] = jacobian.T @ np.sign(xi)
+        batch = draws.draw(b)
+        atoms = structures[batch.frame]
+        pairs = sfs.pairs(atoms)
+        descriptors = list(sfs.compute(atoms, pairs).values())
+        if batch.kind == "energy":
+            value, gradient = labels.energy(descriptors, len(atoms))
+            gradient *= np.sign(value - atoms.get_potential_energy() / len(atoms))
+        else:
+            reference = atoms.get_forces().ravel()[batch.components]
+            _, gradient = labels.force_sign_gradient(descriptors, atoms, batch.components, reference, pairs)
+        gradients[b] = draws.scale(batch) * gradient
     return gradients
 
 

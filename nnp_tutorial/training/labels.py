@@ -117,6 +117,8 @@ class LabelFunctions:
         self.model = model
         self._energy = tf.function(self._energy_jacobian, jit_compile=True, reduce_retracing=False)
         self._force = tf.function(self._force_jacobian, jit_compile=True)
+        # one trace for all bucket shapes (XLA still compiles each shape once)
+        self._force_sign = tf.function(self._force_sign_gradient, jit_compile=True, reduce_retracing=True)
 
     # -- TensorFlow ------------------------------------------------------------------
     def _energy_jacobian(self, descriptors, weights, n_atoms):
@@ -126,39 +128,43 @@ class LabelFunctions:
             per_atom = tf.add_n([tf.reduce_sum(e) for e in energies]) / n_atoms
         return per_atom, tape.gradient(per_atom, weights)
 
-    def _force_jacobian(
-        self,
-        descriptors,
-        vectors,
-        rows,
-        centers,
-        neighbors,
-        radial,
-        angular_p,
-        angular_q,
-        index,
-        weights,
-        n_rows,
-        n_atoms,
-    ):
+    def _selected_forces(
+        self, descriptors, vectors, rows, centers, neighbors, radial, angular_p, angular_q, index, weights,
+        n_rows, n_atoms,
+    ):  # fmt: skip
+        """The drawn force components (n,), differentiable with respect to ``weights``."""
         sfs = self.model.descriptor
+        with tf.GradientTape() as inner:
+            inner.watch(descriptors)
+            energies = self.model.atomic_energies(descriptors, weights)
+            energy = tf.add_n([tf.reduce_sum(e) for e in energies])
+        nu = inner.gradient(energy, descriptors)  # dE/dG per element, (rows, n_sf)
+        with tf.GradientTape() as geometry:
+            geometry.watch(vectors)
+            g = sfs.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+            projected = tf.add_n([tf.reduce_sum(n * x) for n, x in zip(nu, g)])
+        grad = geometry.gradient(projected, vectors)  # (pairs, 3), complete for moving pairs
+        forces = tf.math.unsorted_segment_sum(grad, centers, n_atoms) - tf.math.unsorted_segment_sum(
+            grad, neighbors, n_atoms
+        )  # (atoms, 3)
+        return tf.gather_nd(forces, index)  # (n,)
+
+    def _force_jacobian(self, *inputs):
+        weights = inputs[-3]
         with tf.GradientTape() as outer:
             outer.watch(weights)
-            with tf.GradientTape() as inner:
-                inner.watch(descriptors)
-                energies = self.model.atomic_energies(descriptors, weights)
-                energy = tf.add_n([tf.reduce_sum(e) for e in energies])
-            nu = inner.gradient(energy, descriptors)  # dE/dG per element, (rows, n_sf)
-            with tf.GradientTape() as geometry:
-                geometry.watch(vectors)
-                g = sfs.call(vectors, rows, radial, angular_p, angular_q, n_rows)
-                projected = tf.add_n([tf.reduce_sum(n * x) for n, x in zip(nu, g)])
-            grad = geometry.gradient(projected, vectors)  # (pairs, 3), complete for moving pairs
-            forces = tf.math.unsorted_segment_sum(grad, centers, n_atoms) - tf.math.unsorted_segment_sum(
-                grad, neighbors, n_atoms
-            )  # (atoms, 3)
-            selected = tf.gather_nd(forces, index)  # (n,)
+            selected = self._selected_forces(*inputs)
         return selected, outer.jacobian(selected, weights, experimental_use_pfor=True)
+
+    def _force_sign_gradient(self, *inputs_and_labels):
+        """Σ_c sign(F̂_c − F_c) ∂F̂_c/∂w: one reverse pass instead of the (n, n_weights) Jacobian."""
+        *inputs, labels = inputs_and_labels
+        weights = inputs[-3]
+        with tf.GradientTape() as outer:
+            outer.watch(weights)
+            selected = self._selected_forces(*inputs)
+            signed = tf.reduce_sum(tf.stop_gradient(tf.sign(selected - labels)) * selected)
+        return selected, outer.gradient(signed, weights)
 
     # -- numpy front end -------------------------------------------------------------
     def energy(self, descriptors: list[np.ndarray], n_atoms: int) -> tuple[float, np.ndarray]:
@@ -184,12 +190,36 @@ class LabelFunctions:
         pairs : PairList, optional
             Neighbour pairs of ``atoms`` if already known.
         """
+        forces, jacobian = self._force(*self._force_inputs(descriptors, atoms, components, pairs))
+        return forces.numpy(), jacobian.numpy()
+
+    def force_sign_gradient(
+        self,
+        descriptors: list[np.ndarray],
+        atoms: Atoms,
+        components: np.ndarray,
+        labels: np.ndarray,
+        pairs=None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted force components (n,) and Σ_c sign(F̂_c − F_c) ∂F̂_c/∂w (n_weights,).
+
+        This is Jᵀ sign(ξ) of a force batch up to the batch's scale factor — the
+        gradient of its L1 loss — at the cost of one reverse pass rather than
+        the n rows of :meth:`forces`. Arguments as in :meth:`forces`;
+        ``labels`` are the reference components (eV/Å).
+        """
+        inputs = self._force_inputs(descriptors, atoms, components, pairs)
+        forces, gradient = self._force_sign(*inputs, tf.constant(labels, tf.float64))
+        return forces.numpy(), gradient.numpy()
+
+    def _force_inputs(self, descriptors, atoms: Atoms, components: np.ndarray, pairs) -> tuple:
+        """Arguments of the compiled force functions for the drawn ``components``."""
         sfs = self.model.descriptor
         pairs = sfs.pairs(atoms) if pairs is None else pairs
         components = np.asarray(components)
         inputs = sfs.padded(sfs.moving_inputs(pairs, np.unique(components // 3)), kind="moving")
         index = tf.constant(np.stack([components // 3, components % 3], axis=1), tf.int32)
-        forces, jacobian = self._force(
+        return (
             [tf.constant(g) for g in descriptors],
             *inputs.tensors(),
             index,
@@ -197,4 +227,3 @@ class LabelFunctions:
             inputs.n_rows,
             len(atoms),
         )
-        return forces.numpy(), jacobian.numpy()

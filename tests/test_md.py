@@ -355,6 +355,7 @@ def test_cli_md_writes_results_and_figures(cheng, tmp_path, monkeypatch, capsys)
     summary = json.loads((tmp_path / "summary.json").read_text())
     analysis = summary["analysis"]
     assert summary["parameters"]["n_atoms"] == 24 and summary["steps_done"] == 20
+    assert summary["command"] == "nnp-tutorial " + " ".join(argv)  # provenance of the artefact
     assert analysis["density_g_per_ml"]["mean"] == pytest.approx(1.0, rel=1e-12)
     assert abs(analysis["energy_drift_meV_per_atom_per_ps"]) < 20
     rdf = pd.read_csv(tmp_path / "rdf_O_O.csv")

@@ -41,8 +41,11 @@ def analyse_run(
     discard_fraction: float = 0.5,
     n_blocks: int = 5,
     figures: bool = True,
+    provenance: dict | None = None,
 ) -> dict:
     """Analyse the run in ``out_dir``; returns (and stores in ``summary.json``) the ``analysis`` dict.
+
+    ``provenance`` (e.g. ``{"command": "nnp-tutorial md ..."}``) is stored in ``summary.json`` too.
 
     ``r_max`` (Å) is lowered to half the narrowest cell width met in the analysed frames.
     """
@@ -69,7 +72,7 @@ def analyse_run(
         save_figure(plot_density(thermo, average=averages.get("density_g_per_ml")), out / "density.png")
         save_figure(plot_thermo(thermo), out / "thermo.png")
         save_figure(plot_rdf(r, g, pair=pair), out / f"{name}.png")
-    summary = run.summary | {"analysis": analysis}
+    summary = run.summary | (provenance or {}) | {"analysis": analysis}
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     return analysis
 

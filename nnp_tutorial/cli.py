@@ -183,7 +183,8 @@ def _cmd_md(args: argparse.Namespace) -> int:
         taup_fs=args.taup,
         progress=not args.no_progress,
     )
-    analysis = analyse_run(args.out, pair=tuple(args.rdf_pair))
+    command = {"command": "nnp-tutorial " + shlex.join(args.argv)}
+    analysis = analyse_run(args.out, pair=tuple(args.rdf_pair), provenance=command)
     last = run.thermo.iloc[-1]
     print(f"{args.ensemble} {atoms.get_chemical_formula()}: {run.status} at {last.time_ps:g} ps")
     if run.instability:

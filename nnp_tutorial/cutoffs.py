@@ -7,7 +7,7 @@ r"""Cutoff functions :math:`f_c(r)`, numbered as in n2p2 (``cutoff_type``).
                   :math:`f_c=1` for :math:`r<\alpha r_c`
  2     ``tanhu``  :math:`\tanh^3(1-r/r_c)` (unnormalised, RuNNer/Behler's choice)      no
  3     ``tanh``   :math:`\tanh^3(1-r/r_c)/\tanh^3(1)`, so :math:`f_c(0)=1` (PiNN's       no
-                  ``f2``)
+                  ``cutoff_type: f2``, see :mod:`nnp_tutorial.io.pinn`)
 =====  =========  ===================================================================  ==========
 
 Each entry maps a distance tensor (any shape, Å) to :math:`f_c` of the same
@@ -126,8 +126,13 @@ def _tanhu(r, rc, alpha):
 _TANH_NORM = 1.0 / math.tanh(1.0) ** 3
 
 
-@register_cutoff(3, "tanh", lambda r, rc, alpha: _TANH_NORM * _tanhu_derivative(r, rc, alpha))
+def _tanh_derivative(r, rc, alpha):
+    return _TANH_NORM * _tanhu_derivative(r, rc, alpha)
+
+
+@register_cutoff(3, "tanh", _tanh_derivative)
 def _tanh(r, rc, alpha):
+    """PiNN's ``f2`` (``pinn/layers.py``, ``CutoffFunc``) and n2p2's ``CT_TANH``."""
     return _TANH_NORM * tf.tanh(1.0 - r / rc) ** 3
 
 

@@ -152,7 +152,7 @@ class DatasetEntry:
     structures : str, optional
         Name of the file read by :func:`iter_structures`.
     potential : str, optional
-        Potential format read by :func:`load_potential` (``"n2p2"``).
+        Potential format read by :func:`load_potential` (``"n2p2"`` or ``"pinn"``).
     """
 
     name: str
@@ -927,7 +927,8 @@ def load_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
 def load_potential(name: str, data_dir: str | Path | None = None) -> BehlerParrinelloNetwork:
     """A registered potential as :class:`nnp_tutorial.model.BehlerParrinelloNetwork` (eV, Å).
 
-    Works for the ``"potential"`` entries and for ``"n2p2-example-1080"``.
+    Works for the ``"potential"`` entries, for ``"n2p2-example-1080"`` and for
+    the PiNN checkpoint ``"pinn-blyp-adam"`` (:mod:`nnp_tutorial.io.pinn`).
 
     Parameters
     ----------
@@ -939,7 +940,8 @@ def load_potential(name: str, data_dir: str | Path | None = None) -> BehlerParri
     Returns
     -------
     BehlerParrinelloNetwork
-        ``BehlerParrinelloNetwork.from_n2p2(fetch(name))``: energies in eV, forces in eV/Å.
+        ``BehlerParrinelloNetwork.from_n2p2(fetch(name))`` or
+        ``load_pinn_potential(fetch(name))``: energies in eV, forces in eV/Å.
 
     Raises
     ------
@@ -947,8 +949,12 @@ def load_potential(name: str, data_dir: str | Path | None = None) -> BehlerParri
         ``name`` holds no potential (the message lists the ones that do).
     """
     entry = _REGISTRY.get(name)
-    if entry is None or entry.potential != "n2p2":
-        raise UnknownNameError("potential", name, [e.name for e in list_entries() if e.potential == "n2p2"])
+    if entry is None or entry.potential is None:
+        raise UnknownNameError("potential", name, [e.name for e in list_entries() if e.potential])
+    if entry.potential == "pinn":
+        from .io.pinn import load_pinn_potential
+
+        return load_pinn_potential(fetch(name, data_dir=data_dir))
     from .model import BehlerParrinelloNetwork
 
     return BehlerParrinelloNetwork.from_n2p2(fetch(name, data_dir=data_dir))
@@ -1208,6 +1214,7 @@ register(
         ),
         format="pinn-tf-checkpoint",
         units="Å, eV (params.yml; e_unit converts from Hartree)",
+        potential="pinn",
         citation=(
             "Y. Shao, M. Hellström, P. D. Mitev, L. Knijff, C. Zhang, 'PiNN: a Python library for building "
             "atomic neural networks of molecules and materials', J. Chem. Inf. Model. 60, 1184-1193 (2020)"

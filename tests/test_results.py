@@ -77,3 +77,26 @@ def test_rows_are_reproduced_by_the_model(per_structure, fetch):
         assert energy_error == pytest.approx(row["energy_error"], rel=1e-9, abs=1e-9)
         assert force_rmse == pytest.approx(row["force_rmse"], rel=1e-9)
         assert atoms.get_volume() == pytest.approx(row["volume"], rel=1e-9)
+
+
+# -- committed MD results -------------------------------------------------------------------
+def _md_result(name: str) -> tuple[dict, pd.DataFrame]:
+    import json
+
+    directory = RESULTS / "md" / name
+    return json.loads((directory / "summary.json").read_text()), pd.read_csv(directory / "thermo.csv.gz")
+
+
+def test_npt_barostat_holds_the_target_pressure_within_its_error_bar():
+    """Cheng potential, NPT 320 K / 1 bar, 50 ps: second-half block averages from the thermo table."""
+    from nnp_tutorial.md import block_average
+
+    summary, thermo = _md_result("npt320_cheng")
+    assert summary["status"] == "completed" and thermo["time_ps"].iloc[-1] == pytest.approx(50.0)
+    production = thermo[thermo["time_ps"] >= 25.0]
+    pressure = block_average(production["pressure_bar"], 5)
+    density = block_average(production["density_g_per_ml"], 5)
+    assert pressure.mean == pytest.approx(summary["analysis"]["pressure_bar"]["mean"], rel=1e-12)
+    assert abs(pressure.mean - summary["parameters"]["pressure_bar"]) < pressure.sem  # the barostat check
+    assert density.mean == pytest.approx(summary["analysis"]["density_g_per_ml"]["mean"], rel=1e-12)
+    assert density.sem < 0.01 and abs(density.mean - 0.92) < 0.03  # published: 0.92 g/ml

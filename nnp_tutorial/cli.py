@@ -14,6 +14,9 @@ Examples
 ``nnp-tutorial md --model nnp-revpbe0-d3-cheng2019 --ensemble npt --temperature 320 --ps 50 --out npt320``
     Molecular dynamics of 64 water molecules: thermo.csv, md.traj, summary.json
     (stability, mean density ± error, energy drift for NVE), figures; rerun to resume.
+``nnp-tutorial make-teacher-dataset --teacher blyp``
+    The BLYP teacher data set (``--dataset teacher-blyp``): liquid water and ice sampled by
+    teacher MD and labelled by the published BLYP potential; rerun to resume.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 
 from . import __version__, _tensorflow
 from .errors import NNPTutorialError
+from .teacher import TEACHERS
 
 
 def load_model(spec: str | Path, *, data_dir: str | Path | None = None):
@@ -300,6 +304,46 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_make_teacher_dataset(args: argparse.Namespace) -> int:
+    from . import datasets
+    from .teacher import TeacherRecipe, install, make_teacher_dataset, plot_energy_density, recipe_hash
+
+    options = {
+        "seed": args.seed,
+        "frames_per_state": args.frames_per_state,
+        "stride_fs": args.stride_fs,
+        "equilibration_ps": args.equilibration_ps,
+        "liquid_densities_g_per_ml": args.densities,
+        "liquid_temperatures_K": args.temperatures,
+        "ice_polymorphs": args.ice_polymorphs,
+        "ice_densities_g_per_ml": args.ice_densities,
+        "ice_temperatures_K": args.ice_temperatures,
+    }
+    recipe = TeacherRecipe(teacher=args.teacher, **{k: v for k, v in options.items() if v is not None})
+    print(
+        f"teacher data set {recipe_hash(recipe)}: {len(recipe.state_points)} state points, "
+        f"{recipe.n_frames} frames, {recipe.n_evaluations} teacher evaluations "
+        f"(about {recipe.cpu_minutes:.0f} CPU-minutes)"
+    )
+    result = make_teacher_dataset(
+        recipe,
+        args.out,
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+        command="nnp-tutorial " + shlex.join(args.argv),
+    )
+    frames = datasets.load_structures(str(result.directory))
+    plot_energy_density(frames).savefig(result.directory / "energy_density_hist.png", dpi=120)
+    for state in result.states:
+        if state["status"] != "completed":
+            print(f"  {state['label']}: {state['status']} ({state.get('reason', '')}), no frames")
+    cached = install(result.directory)
+    print(f"{result.n_frames} frames in {result.path}; energy_density_hist.png, recipe.json")
+    if cached != result.directory:
+        print(f"copied to the cache: {cached}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``nnp-tutorial``."""
     parser = argparse.ArgumentParser(
@@ -385,6 +429,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the batch schedule")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=_cmd_fisher)
+
+    p = sub.add_parser(
+        "make-teacher-dataset",
+        help="label liquid water and ice with a published potential (teacher MD); resumable, cached",
+    )
+    p.add_argument("--teacher", choices=sorted(TEACHERS), default="blyp", help="teacher potential")
+    p.add_argument("--out", default=None, help="output directory (default: the user cache, by recipe hash)")
+    p.add_argument("--seed", type=int, help="seed of starting structures and velocities (default 0)")
+    p.add_argument("--frames-per-state", type=int, help="labelled frames per state point (default 70)")
+    p.add_argument("--stride-fs", type=float, help="fs between kept frames (default 4)")
+    p.add_argument("--equilibration-ps", type=float, help="MD before the first kept frame (default 0.1)")
+    p.add_argument("--densities", type=float, nargs="+", help="liquid densities, g/ml")
+    p.add_argument("--temperatures", type=float, nargs="+", help="liquid temperatures, K")
+    p.add_argument("--ice-polymorphs", nargs="*", help="GenIce2 lattices (1h 1c); none for no ice")
+    p.add_argument("--ice-densities", type=float, nargs="+", help="ice densities, g/ml")
+    p.add_argument("--ice-temperatures", type=float, nargs="+", help="ice temperatures, K")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_make_teacher_dataset)
     return parser
 
 

@@ -810,7 +810,8 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
     ----------
     name : str
         ``"revpbe0-d3"``, ``"rpbe-d3-train20"``, ``"n2p2-example-1080"`` or
-        ``"rpbe-d3-lesfit-test"``.
+        ``"rpbe-d3-lesfit-test"``; or a generated teacher set (:mod:`nnp_tutorial.teacher`):
+        ``"teacher-blyp"`` (from the cache) or the directory it was written to.
     data_dir : str or Path, optional
         Local data directory (see :func:`fetch`).
     index : int, slice or sequence of int, optional
@@ -831,19 +832,27 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
     ------
     UnknownNameError
         ``name`` is not a structure data set.
+    DatasetNotGeneratedError
+        A teacher set that has not been generated (the message names the command).
     InputError
         A malformed frame (with file, line and frame number).
     IndexError
         An integer index beyond the last frame.
     """
-    entry = _structure_entry(name)
     if isinstance(index, str) or not (index is None or isinstance(index, slice | Sequence) or _is_int(index)):
         raise TypeError(f"index must be None, an int, a slice or a list of ints, not {type(index).__name__}")
-    directory = fetch(name, data_dir=data_dir)
-    path = directory / entry.structures
-    if not path.is_file():
-        path = directory / PurePosixPath(entry.file(entry.structures).local_path).name  # the .xz copy
-    reader = _STRUCTURE_READERS[entry.format]
+    from .teacher import generated_dataset_file  # sets the package generates (teacher-blyp, DIR)
+
+    path = generated_dataset_file(name)
+    if path is not None:
+        reader = _STRUCTURE_READERS["extxyz"]
+    else:
+        entry = _structure_entry(name)
+        directory = fetch(name, data_dir=data_dir)
+        path = directory / entry.structures
+        if not path.is_file():
+            path = directory / PurePosixPath(entry.file(entry.structures).local_path).name  # the .xz copy
+        reader = _STRUCTURE_READERS[entry.format]
 
     def read(want: Callable[[int], bool]) -> Iterator[tuple[int, Atoms | None]]:
         return reader(path, want)

@@ -18,6 +18,12 @@ Building a box
 the occupied sites at random, and gives each molecule (``ase.build.molecule("H2O")``,
 O–H 0.968 Å) a random orientation, redrawn until its atoms keep ``min_contact_A`` from
 every atom already placed (minimum image).
+
+Changing the density
+--------------------
+:func:`scale_to_density` scales the cell by :math:`s = (\rho_0/\rho)^{1/3}` and moves each
+molecule rigidly with its oxygen (:math:`\mathbf r_\mathrm{O} \to s\,\mathbf r_\mathrm{O}`, each
+hydrogen keeping its minimum-image vector to the nearest oxygen), so bonds and angles are kept.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 from ase.build import molecule
+from ase.geometry import find_mic
 from scipy.spatial.transform import Rotation
 
 from ..units import AMU_PER_ANGSTROM3_TO_G_PER_CM3
@@ -146,3 +153,37 @@ def _closest_contact(candidates: np.ndarray, placed: np.ndarray, edge: float) ->
     d = candidates[:, :, None, :] - placed[None, None, :, :]  # (tries, 3, n, 3)
     d -= edge * np.round(d / edge)
     return np.sqrt(np.einsum("tanx,tanx->tan", d, d)).min(axis=(1, 2))
+
+
+def scale_to_density(atoms: Atoms, density_g_per_ml: float) -> Atoms:
+    """Copy of a periodic water box at ``density_g_per_ml``, molecules moved rigidly (module docstring).
+
+    Parameters
+    ----------
+    atoms : Atoms
+        Periodic box of water molecules (any atom order, positions wrapped or not).
+    density_g_per_ml : float
+        Target mass density, g/ml.
+
+    Returns
+    -------
+    Atoms
+        Same atoms and order, cell scaled by ``s``, no calculator.
+
+    Example
+    -------
+    >>> dense = scale_to_density(water_box(8, 1.0), 1.2)
+    >>> round(density(dense), 12), round(float(dense.get_distance(0, 1)), 4)
+    (1.2, 0.9686)
+    """
+    scale = (density(atoms) / density_g_per_ml) ** (1 / 3)
+    oxygens = np.flatnonzero(atoms.numbers == 8)
+    others = np.flatnonzero(atoms.numbers != 8)
+    pairs = atoms.positions[others, None, :] - atoms.positions[None, oxygens, :]  # (n_H, n_O, 3)
+    vectors, lengths = find_mic(pairs.reshape(-1, 3), atoms.cell, atoms.pbc)
+    owner = np.argmin(lengths.reshape(len(others), len(oxygens)), axis=1)  # (n_H,) nearest O
+    bonds = vectors.reshape(len(others), len(oxygens), 3)[np.arange(len(others)), owner]  # (n_H, 3)
+    positions = np.empty_like(atoms.positions)
+    positions[oxygens] = scale * atoms.positions[oxygens]
+    positions[others] = positions[oxygens[owner]] + bonds
+    return Atoms(atoms.numbers, positions=positions, cell=atoms.cell.array * scale, pbc=atoms.pbc)

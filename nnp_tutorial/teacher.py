@@ -635,3 +635,18 @@ def plot_energy_density(frames: Iterable[Atoms]):
     axes.set_ylabel("energy per atom − lowest (meV/atom)")
     axes.set_title(f"teacher data set: {len(rho)} frames")
     return figure
+
+
+def ground_truth(teacher: str = "blyp"):
+    """The teacher's own reference numbers (``data/results/teacher_<teacher>_ground_truth.csv``).
+
+    Returns a ``pandas.DataFrame`` with one row per quantity and the columns
+    ``quantity``, ``value``, ``error`` (standard error from block averaging),
+    ``unit``, ``from_ps``, ``to_ps`` (the averaged window) and ``source`` (the
+    run directory under ``data/results``, whose ``summary.json`` holds the command).
+    """
+    import pandas as pd
+
+    from .results import results_path
+
+    return pd.read_csv(results_path(f"teacher_{teacher}_ground_truth.csv"), comment="#")

@@ -100,3 +100,19 @@ def test_npt_barostat_holds_the_target_pressure_within_its_error_bar():
     assert abs(pressure.mean - summary["parameters"]["pressure_bar"]) < pressure.sem  # the barostat check
     assert density.mean == pytest.approx(summary["analysis"]["density_g_per_ml"]["mean"], rel=1e-12)
     assert density.sem < 0.01 and abs(density.mean - 0.92) < 0.03  # published: 0.92 g/ml
+
+
+def test_teacher_ground_truth_table_matches_its_run():
+    """The BLYP teacher's NPT density (330 K, 1 bar) in the loader's table equals its run's thermo average."""
+    from nnp_tutorial.md import block_average
+    from nnp_tutorial.teacher import ground_truth
+
+    table = ground_truth("blyp").set_index("quantity")
+    summary, thermo = _md_result("npt330_blyp_teacher")
+    density = table.loc["density_npt_330K_1bar"]
+    production = thermo[thermo["time_ps"] >= density["from_ps"]]
+    expected = block_average(production["density_g_per_ml"], 5)
+    assert density["value"] == pytest.approx(expected.mean, rel=1e-5)
+    assert density["error"] == pytest.approx(expected.sem, rel=1e-5) and density["error"] <= 0.01
+    assert summary["parameters"]["temperature_K"] == 330.0 and summary["parameters"]["pressure_bar"] == 1.0
+    assert summary["status"] == "completed" and "nnp-blyp-morawietz2016" in summary["command"]

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from nnp_tutorial.descriptors import SymmetryFunctionSet
+from nnp_tutorial.descriptors import ShapeBuckets, SymmetryFunctionSet
 from nnp_tutorial.errors import UnknownElementError
 from nnp_tutorial.symmetry_functions import (
     SYMMETRY_FUNCTION_TYPES,
@@ -315,3 +315,15 @@ def test_unknown_elements_are_refused():
     sfs = SymmetryFunctionSet({"H": [RadialG2("H", "H", 0.1, 0.0, 4.0)]})
     with pytest.raises(UnknownElementError, match=r"knows the elements H.*contains O"):
         sfs.species(Atoms("HO", positions=[(0, 0, 0), (1, 0, 0)]))
+
+
+def test_shape_buckets_round_up_to_powers_of_the_growth_factor():
+    buckets = ShapeBuckets(growth=1.5, minimum=16)
+    assert buckets("a", (98,)) == (100,)  # first size (+2 padding rows) is the reference
+    assert buckets("a", (70,)) == (100,)  # 72 > 100 / 1.5
+    assert buckets("a", (60,)) == (67,)  # ceil(100 / 1.5): buckets below the reference too
+    assert buckets("a", (99,)) == (150,)  # one more: next power, 100 * 1.5
+    assert buckets("a", (40,)) == (45,)  # ceil(100 / 1.5**2)
+    assert buckets("b", (3,)) == (8,)  # own reference max(3 + 2, 16), then ceil(16 / 1.5**2)
+    assert buckets("c", (98, 198)) == (100, 200)
+    assert buckets("c", (120, 150)) == (150, 300)  # one power for all sizes at once

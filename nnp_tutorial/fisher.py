@@ -19,8 +19,10 @@ diagonalises whichever is smaller.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from ase import Atoms
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
@@ -37,14 +39,15 @@ class FisherSpectrum:
     ----------
     eigenvalues : ndarray of shape (n_weights,)
         Ascending; includes the exact zeros when fewer batches than weights.
-    n_batches : int
-    gradients : ndarray of shape (n_batches, n_weights)
-        The per-batch gradients g_b of L1.
+    n_batches : int or None
+        None when unknown (a spectrum read back by :func:`read_spectra`).
+    gradients : ndarray of shape (n_batches, n_weights) or None
+        The per-batch gradients g_b of L1; None for a spectrum read back.
     """
 
     eigenvalues: np.ndarray
-    n_batches: int
-    gradients: np.ndarray
+    n_batches: int | None
+    gradients: np.ndarray | None
 
     @property
     def positive(self) -> np.ndarray:
@@ -53,6 +56,8 @@ class FisherSpectrum:
 
     def matrix(self) -> np.ndarray:
         """⟨I₁⟩ itself, shape (n_weights, n_weights)."""
+        if self.gradients is None:
+            raise ValueError("this spectrum was read from a table: its gradients are unknown")
         return self.gradients.T @ self.gradients / self.n_batches
 
 
@@ -96,6 +101,20 @@ def fisher_spectrum(gradients: np.ndarray) -> FisherSpectrum:
     else:
         eigenvalues = np.linalg.eigvalsh(gradients.T @ gradients / n_batches)
     return FisherSpectrum(np.sort(np.clip(eigenvalues, 0.0, None)), n_batches, gradients)
+
+
+def read_spectra(path: str | Path) -> dict[str, FisherSpectrum]:
+    """The spectra in a ``fisher_eigenvalues.csv[.gz]`` table written by ``nnp-tutorial fisher``.
+
+    The table has one row per model and eigenvalue (columns ``model``, ``rank``,
+    ``eigenvalue``; rank 0 is the largest), zeros included. Returns model → spectrum
+    (eigenvalues ascending, ``n_batches`` and ``gradients`` None), in table order.
+    """
+    table = pd.read_csv(path)
+    return {
+        str(model): FisherSpectrum(np.sort(rows["eigenvalue"].to_numpy(dtype=np.float64)), None, None)
+        for model, rows in table.groupby("model", sort=False)
+    }
 
 
 def plot_spectra(spectra: dict[str, FisherSpectrum], bins: int = 60) -> Figure:

@@ -11,7 +11,7 @@ module              content
 ``stability``       :class:`StabilityMonitor`: when a run counts as unstable
 ``runs``            :func:`run_md`: run, record, resume
 ``analysis``        :func:`block_average`, :func:`mean_density`, :func:`radial_distribution`,
-                    :func:`energy_drift`
+                    :func:`coordination_number`, :func:`energy_drift`
 ``plots``           density, thermo and g(r) figures
 ``report``          :func:`analyse_run`: all of the above on a finished run directory
 ==================  ==========================================================================
@@ -27,7 +27,14 @@ Example
 >>> run.status, mean_density(run.thermo)                                  # doctest: +SKIP
 """
 
-from .analysis import BlockAverage, block_average, energy_drift, mean_density, radial_distribution
+from .analysis import (
+    BlockAverage,
+    block_average,
+    coordination_number,
+    energy_drift,
+    mean_density,
+    radial_distribution,
+)
 from .ensembles import WATER_COMPRESSIBILITY_PER_BAR, ensemble_names, make_dynamics
 from .report import analyse_run
 from .runs import MDRun, load_run, run_md
@@ -46,6 +53,7 @@ __all__ = [
     "analyse_run",
     "block_average",
     "box_edge",
+    "coordination_number",
     "density",
     "energy_drift",
     "ensemble_names",

@@ -263,13 +263,18 @@ def model_fingerprint(calculator: Calculator) -> str:
 
 
 def load_run(out_dir: str | Path) -> MDRun:
-    """The :class:`MDRun` recorded in ``out_dir`` (summary and thermo)."""
+    """The :class:`MDRun` recorded in ``out_dir`` (summary and thermo).
+
+    A committed result (``data/results/md/*``) keeps its thermo rows gzipped:
+    ``thermo.csv.gz`` is read when ``thermo.csv`` is absent.
+    """
     out = Path(out_dir)
     summary = json.loads((out / SUMMARY_FILE).read_text())
     instability = None
     if summary["status"] == "unstable":
         instability = Instability(summary["reason"], summary["failure_step"], summary["failure_time_ps"])
-    thermo = read_thermo(out / THERMO_FILE)
+    thermo_file = out / THERMO_FILE
+    thermo = read_thermo(thermo_file if thermo_file.exists() else thermo_file.with_suffix(".csv.gz"))
     return MDRun(out, summary["status"], summary["steps_done"], instability, thermo, summary)
 
 

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
+
 from ..io._atomic import atomic_write
 from .plots import plot_training_curves
 from .trainer import Trainer
@@ -60,3 +62,24 @@ def write_training_outputs(trainer: Trainer, out_dir: str | Path, *, provenance:
     with atomic_write(out / "summary.json") as handle:
         json.dump(summary, handle, indent=1)
     return summary
+
+
+def read_training_run(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
+    """History table and summary of a run written by :func:`write_training_outputs`.
+
+    Reads ``history.csv`` or its compressed copy ``history.csv.gz`` (as kept
+    under ``data/results/training``) and ``summary.json``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory holds no history or no summary.
+    """
+    out = Path(out_dir)
+    candidates = [out / "history.csv", out / "history.csv.gz"]
+    history = next((path for path in candidates if path.is_file()), None)
+    if history is None:
+        raise FileNotFoundError(f"{out} holds neither history.csv nor history.csv.gz")
+    with open(out / "summary.json") as handle:
+        summary = json.load(handle)
+    return pd.read_csv(history), summary

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,18 @@ from .schedule import BatchSchedule
 
 OPTIMIZERS = ("ekf", "adam")
 EKF_BLOCKS = ("full", "element")
+#: Configuration fields that :meth:`Trainer.restart` may change: they leave the split,
+#: the network, the input scaling and the batch schedule as they are.
+RESTARTABLE = (
+    "optimizer",
+    "learning_rate",
+    "steps",
+    "ekf_blocks",
+    "ekf_dtype",
+    "eta_schedule",
+    "validate_every",
+    "checkpoint_every",
+)
 
 
 @dataclass
@@ -193,6 +205,30 @@ class Trainer:
         self.elapsed = 0.0  # wall time of the steps done so far, s
         self.rows: list[dict] = []
         self.snapshots: dict[float, tuple[int, np.ndarray]] = {}
+        self.status = "not started"
+
+    def restart(self, **changes) -> None:
+        """Start again from the initial weights, with ``changes`` to the configuration.
+
+        Only the fields in :data:`RESTARTABLE` may change (e.g. ``optimizer="adam"``,
+        ``learning_rate=1e-4``). The descriptor cache and the compiled label and
+        evaluation functions are kept, so a second run (another optimiser or
+        learning rate on the same split, network and schedule) starts at once.
+
+        Raises
+        ------
+        ValueError
+            If ``changes`` names a field outside :data:`RESTARTABLE`.
+        """
+        fixed = sorted(set(changes) - set(RESTARTABLE))
+        if fixed:
+            raise ValueError(
+                f"a restart cannot change {', '.join(fixed)}; it may change {', '.join(RESTARTABLE)}"
+            )
+        self.config = replace(self.config, **changes)
+        self.model.set_weights(self.initial_weights)
+        self.optimizer = self._make_optimizer()
+        self.step, self.elapsed, self.rows, self.snapshots = 0, 0.0, [], {}
         self.status = "not started"
 
     def _make_optimizer(self) -> AdamOptimizer | KalmanOptimizer:

@@ -26,9 +26,9 @@ import resource
 import time
 
 import numpy as np
-from timing import median_ms
 
 from nnp_tutorial import datasets
+from nnp_tutorial.timing import median_ms
 
 
 def angular_terms(model, inputs) -> int:

@@ -31,13 +31,13 @@ import time
 
 import numpy as np
 from bench_descriptors import angular_terms  # same floor as the descriptor benchmark
-from timing import median_ms
 
 from nnp_tutorial import datasets
 from nnp_tutorial.calculator import NNPCalculator
 from nnp_tutorial.md import StabilityMonitor, make_dynamics, run_md, thermo_row
 from nnp_tutorial.md.runs import _thermalize
 from nnp_tutorial.model import BehlerParrinelloNetwork
+from nnp_tutorial.timing import median_ms
 
 TIMESTEP_FS = 0.5
 

@@ -26,9 +26,9 @@ import argparse
 
 import numpy as np
 from threadpoolctl import threadpool_limits
-from timing import median_ms
 
 from nnp_tutorial import datasets
+from nnp_tutorial.timing import median_ms
 from nnp_tutorial.training import KalmanFilter, Trainer, TrainingConfig, default_descriptor
 
 

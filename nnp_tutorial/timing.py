@@ -1,4 +1,4 @@
-"""Timing helper shared by the benchmark scripts."""
+"""Wall-clock timing shared by the benchmark scripts and :mod:`nnp_tutorial.training.cost`."""
 
 from __future__ import annotations
 

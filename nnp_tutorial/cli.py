@@ -124,14 +124,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         ]
         row = (
             f"{args.model},{args.dataset},{summary.n_structures},{summary.energy_rmse:.4f},"
-            f"{summary.force_rmse:.3f},{summary.energy_mae:.4f},{summary.force_mae:.3f}"
+            f"{summary.force_rmse:.3f},{summary.energy_mae:.4f},{summary.force_mae:.3f},"
+            f"{summary.energy_offset:.4f},{summary.aligned_energy_rmse:.4f}"
         )
         out.write_text(
             "\n".join(
                 [
                     *header,
                     "model,dataset,n_structures,energy_rmse_meV_per_atom,force_rmse_meV_per_A,"
-                    "energy_mae_meV_per_atom,force_mae_meV_per_A",
+                    "energy_mae_meV_per_atom,force_mae_meV_per_A,"
+                    "energy_offset_meV_per_atom,aligned_energy_rmse_meV_per_atom",
                     row,
                 ]
             )

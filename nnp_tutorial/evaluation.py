@@ -8,8 +8,14 @@ and in RuNNer/n2p2 logs:
     \mathrm{RMSE}_E = \sqrt{\tfrac{1}{M}\sum_m \big((\hat E_m - E_m)/N_m\big)^2},\qquad
     \mathrm{RMSE}_F = \sqrt{\tfrac{1}{3\sum_m N_m}\sum_{m,i,\alpha} (\hat F_{mi\alpha} - F_{mi\alpha})^2}
 
-reported in meV/atom and meV/Å. Structures are processed one at a time, so a
-data set of any length is evaluated in constant memory.
+reported in meV/atom and meV/Å. Two potentials fitted to different electronic-structure
+codes (or with different atomic reference energies) may differ by a constant energy per
+atom; for water, whose composition is fixed, :attr:`ErrorSummary.energy_offset` (the mean
+per-atom error) and :attr:`ErrorSummary.aligned_energy_rmse` (the RMSE after removing it,
+i.e. the standard deviation of the per-atom errors) separate the two.
+
+Structures are processed one at a time, so a data set of any length is evaluated in
+constant memory.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ class ErrorSummary:
         meV/atom.
     force_mae : float
         meV/Å.
+    energy_offset : float
+        Mean per-atom energy error, meV/atom.
+    aligned_energy_rmse : float
+        Energy RMSE after subtracting :attr:`energy_offset` from every structure, meV/atom.
     per_structure : pandas.DataFrame
         One row per structure: ``index``, ``n_atoms``, ``energy_error`` (meV/atom),
         ``force_rmse`` (meV/Å), ``volume`` (Å³).
@@ -50,11 +60,14 @@ class ErrorSummary:
     force_rmse: float
     energy_mae: float
     force_mae: float
+    energy_offset: float
+    aligned_energy_rmse: float
     per_structure: pd.DataFrame
 
     def __str__(self) -> str:
         return (
-            f"{self.n_structures} structures: energy RMSE {self.energy_rmse:.3f} meV/atom, "
+            f"{self.n_structures} structures: energy RMSE {self.energy_rmse:.3f} meV/atom "
+            f"({self.aligned_energy_rmse:.3f} after removing the mean offset {self.energy_offset:+.3f}), "
             f"force RMSE {self.force_rmse:.2f} meV/Å"
         )
 
@@ -109,5 +122,7 @@ def evaluate_errors(
         force_rmse=float(np.sqrt(squared_force / n_components)),
         energy_mae=float(np.mean(np.abs(de))),
         force_mae=absolute_force / n_components,
+        energy_offset=float(np.mean(de)),
+        aligned_energy_rmse=float(np.std(de)),
         per_structure=table,
     )

@@ -150,6 +150,9 @@ def test_evaluate_writes_tables_consistent_with_a_hand_computation(capsys, tmp_p
     f, n = per_frame["force_rmse"].to_numpy(), per_frame["n_atoms"].to_numpy()
     assert summary["energy_rmse_meV_per_atom"] == pytest.approx(np.sqrt(np.mean(e**2)), abs=5e-5)
     assert summary["energy_mae_meV_per_atom"] == pytest.approx(np.mean(np.abs(e)), abs=5e-5)
+    assert summary["energy_offset_meV_per_atom"] == pytest.approx(np.mean(e), abs=5e-5)
+    aligned = np.sqrt(np.mean((e - np.mean(e)) ** 2))  # RMSE once the mean per-atom error is removed
+    assert summary["aligned_energy_rmse_meV_per_atom"] == pytest.approx(aligned, abs=5e-5)
     assert summary["force_rmse_meV_per_A"] == pytest.approx(np.sqrt(np.sum(n * f**2) / np.sum(n)), abs=5e-4)
     assert f"{MODEL} on {DATASET}: 3 structures: energy RMSE " in stdout
 

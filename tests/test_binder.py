@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -55,3 +56,14 @@ def test_postbuild_installs_the_package_alone_and_fetches_the_data():
     commands = [line for line in script.read_text().splitlines() if line and not line.startswith("#")]
     assert "python -m pip install --no-deps -e ." in commands
     assert "nnp-tutorial datasets --download all" in commands
+
+
+def test_readme_badge_launches_this_repository_at_notebook_01():
+    metadata = importlib.metadata.metadata("nnp_tutorial")
+    repository = dict(line.split(", ", 1) for line in metadata.get_all("Project-URL"))["Repository"]
+    owner_and_name = repository.removeprefix("https://github.com/")
+    (badge,) = re.findall(r"\(https://mybinder\.org/v2/gh/([^)]*)\)", (ROOT / "README.md").read_text())
+    path, _, query = badge.partition("?")
+    assert path == f"{owner_and_name}/HEAD"
+    assert query.startswith("urlpath=lab/tree/")
+    assert (ROOT / query.removeprefix("urlpath=lab/tree/")).is_file()

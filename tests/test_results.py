@@ -116,3 +116,12 @@ def test_teacher_ground_truth_table_matches_its_run():
     assert density["error"] == pytest.approx(expected.sem, rel=1e-5) and density["error"] <= 0.01
     assert summary["parameters"]["temperature_K"] == 330.0 and summary["parameters"]["pressure_bar"] == 1.0
     assert summary["status"] == "completed" and "nnp-blyp-morawietz2016" in summary["command"]
+
+    summary, _ = _md_result("nvt300_blyp_teacher")  # g_OO at 300 K and 1.0 g/ml, from the run's own table
+    rdf = pd.read_csv(RESULTS / "md" / "nvt300_blyp_teacher" / "rdf_O_O.csv")
+    peak = rdf.loc[rdf["g"].idxmax()]
+    nvt = {q: table.loc[f"gOO_first_peak_{q}_nvt_300K_1.0gml", "value"] for q in ("height", "position")}
+    assert nvt["height"] == pytest.approx(peak["g"], rel=1e-5)
+    assert nvt["position"] == pytest.approx(peak["r_A"], abs=1e-9)
+    assert summary["parameters"]["ensemble"] == "nvt" and summary["parameters"]["temperature_K"] == 300.0
+    assert summary["status"] == "completed" and "nnp-blyp-morawietz2016" in summary["command"]

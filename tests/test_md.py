@@ -38,6 +38,7 @@ from nnp_tutorial.md import (
     energy_drift,
     make_dynamics,
     mean_density,
+    near_density,
     radial_distribution,
     run_md,
     thermo_row,
@@ -379,3 +380,16 @@ def test_cli_md_start_structures(fetch):
         cli._md_start(Namespace(**(vars(args) | {"density": 0.9})))
     default = cli._md_start(Namespace(**(vars(args) | {"start": None})))
     assert len(default) == 192 and density(default) == pytest.approx(1.0)
+
+
+def test_near_density_spaces_its_picks_evenly_through_the_window():
+    box = water_box(8, 1.0, seed=0)
+    rho = [0.80, 0.90, 0.95, 0.88, 1.00, 0.92, 0.925, 0.875]
+    boxes = [box.copy() for _ in rho]
+    for atoms, target in zip(boxes, rho):
+        atoms.set_cell(atoms.cell * (1.0 / target) ** (1 / 3), scale_atoms=True)
+    inside = [1, 3, 5, 6, 7]  # within 0.9 ± 0.03, in order
+    assert [boxes.index(a) for a in near_density(boxes, 3)] == [inside[0], inside[2], inside[4]]
+    assert [boxes.index(a) for a in near_density(boxes, 5)] == inside
+    assert [boxes.index(a) for a in near_density(boxes, 6)] == [0, 1, 3, 4, 6, 7]  # window too small: all
+    assert [boxes.index(a) for a in near_density(boxes, 2, 1.0, 0.01)] == [0, 7]

@@ -5,7 +5,8 @@ One concept per module:
 ==================  ==========================================================================
 module              content
 ==================  ==========================================================================
-``water``           :func:`water_box` (random water box at a density), :func:`density` (g/ml)
+``water``           :func:`water_box` (random water box at a density), :func:`density` (g/ml),
+                    :func:`near_density` (structures in a density window)
 ``ensembles``       registry of NVE / NVT / NPT integrators (ASE; Berendsen coupling)
 ``thermo``          the thermo time series: columns, pressure with the kinetic term, CSV log
 ``stability``       :class:`StabilityMonitor`: when a run counts as unstable
@@ -40,7 +41,7 @@ from .report import analyse_run
 from .runs import MDRun, load_run, run_md
 from .stability import Instability, StabilityCriteria, StabilityMonitor
 from .thermo import THERMO_COLUMNS, pressure_bar, read_thermo, thermo_row
-from .water import box_edge, density, water_box
+from .water import box_edge, density, near_density, water_box
 
 __all__ = [
     "THERMO_COLUMNS",
@@ -60,6 +61,7 @@ __all__ = [
     "load_run",
     "make_dynamics",
     "mean_density",
+    "near_density",
     "pressure_bar",
     "radial_distribution",
     "read_thermo",

@@ -28,6 +28,8 @@ hydrogen keeping its minimum-image vector to the nearest oxygen), so bonds and a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from ase import Atoms
 from ase.build import molecule
@@ -52,6 +54,39 @@ def density(atoms: Atoms) -> float:
     1.0041
     """
     return float(atoms.get_masses().sum() * AMU_PER_ANGSTROM3_TO_G_PER_CM3 / atoms.get_volume())
+
+
+def near_density(
+    structures: Sequence[Atoms], n: int, target_g_per_ml: float = 0.9, tolerance_g_per_ml: float = 0.03
+) -> list[Atoms]:
+    """``n`` structures evenly spaced through those within a tolerance of a density.
+
+    Structures of similar density have similar numbers of neighbour pairs and triples,
+    so they share compiled (XLA) functions: a trainer on them compiles fewer shapes,
+    starts sooner and keeps less memory (each compiled force kernel holds about 0.2 GB).
+
+    Parameters
+    ----------
+    structures : sequence of Atoms
+        Periodic structures, e.g. a whole data set.
+    n : int
+        How many to return; if fewer lie within the tolerance, all ``structures`` are used.
+    target_g_per_ml, tolerance_g_per_ml : float
+        The density window, g/ml (default 0.9 ± 0.03: 579 of the 1593 revPBE0-D3 structures).
+
+    Returns
+    -------
+    list of Atoms
+        In their original order, evenly spaced (first and last included).
+
+    >>> boxes = [scale_to_density(water_box(8, 1.0), rho) for rho in (0.8, 0.9, 0.91, 1.0, 0.89)]
+    >>> [round(density(a), 2) for a in near_density(boxes, 2)]
+    [0.9, 0.89]
+    """
+    pool = [a for a in structures if abs(density(a) - target_g_per_ml) <= tolerance_g_per_ml]
+    if len(pool) < n:
+        pool = list(structures)
+    return [pool[i] for i in np.linspace(0, len(pool) - 1, n).round().astype(int)]
 
 
 def box_edge(n_molecules: int, density_g_per_ml: float) -> float:

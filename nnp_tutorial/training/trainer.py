@@ -199,13 +199,8 @@ class Trainer:
             force_weight=config.force_weight,
             seed=config.seed,
         )
-        self.optimizer = self._make_optimizer()
         self.initial_weights = self.model.get_weights()
-        self.step = 0
-        self.elapsed = 0.0  # wall time of the steps done so far, s
-        self.rows: list[dict] = []
-        self.snapshots: dict[float, tuple[int, np.ndarray]] = {}
-        self.status = "not started"
+        self._start_over()
 
     def restart(self, **changes) -> None:
         """Start again from the initial weights, with ``changes`` to the configuration.
@@ -227,8 +222,15 @@ class Trainer:
             )
         self.config = replace(self.config, **changes)
         self.model.set_weights(self.initial_weights)
+        self._start_over()
+
+    def _start_over(self) -> None:
+        """A fresh optimiser for :attr:`config` and an empty run (no steps, history or snapshots)."""
         self.optimizer = self._make_optimizer()
-        self.step, self.elapsed, self.rows, self.snapshots = 0, 0.0, [], {}
+        self.step = 0
+        self.elapsed = 0.0  # wall time of the steps done so far, s
+        self.rows: list[dict] = []
+        self.snapshots: dict[float, tuple[int, np.ndarray]] = {}
         self.status = "not started"
 
     def _make_optimizer(self) -> AdamOptimizer | KalmanOptimizer:

@@ -509,10 +509,10 @@ class SymmetryFunctionSet:
     def _forward(self, vectors, rows, centers, neighbors, radial, angular_p, angular_q, n_rows):
         return self.call(vectors, rows, radial, angular_p, angular_q, n_rows)
 
-    def moving_inputs(self, pairs: PairList, atoms: np.ndarray) -> DescriptorInputs:
-        """Inputs restricted to the terms that change when any of ``atoms`` moves.
+    def moving_inputs(self, inputs: DescriptorInputs, atoms: np.ndarray) -> DescriptorInputs:
+        """``inputs`` restricted to the terms that change when any of ``atoms`` moves.
 
-        Keeps every pair (so pair indices stay those of ``pairs``) but only the
+        Keeps every pair (so pair indices stay those of ``inputs``) but only the
         radial terms of pairs with an end in ``atoms`` and the angular triples
         that contain such a pair. The gradient of :meth:`call` on these inputs
         with respect to a *moving* pair vector is therefore complete, which is
@@ -521,19 +521,17 @@ class SymmetryFunctionSet:
 
         Parameters
         ----------
-        pairs : PairList
+        inputs : DescriptorInputs
+            Unpadded inputs of the whole structure (:meth:`inputs`).
         atoms : ndarray of int
             Indices of the atoms that move.
         """
-        full = self.inputs(pairs)
-        selected = np.zeros(len(pairs.species), dtype=bool)
-        selected[atoms] = True
-        moving = selected[pairs.centers] | selected[pairs.neighbors]  # (n_pairs,)
+        moving = np.isin(inputs.centers, atoms) | np.isin(inputs.neighbors, atoms)  # (n_pairs,)
         angular = []
-        for p, q in full.angular:
+        for p, q in inputs.angular:
             keep = moving[p] | moving[q]
             angular.append((p[keep], q[keep]))
-        return replace(full, radial=[i[moving[i]] for i in full.radial], angular=angular)
+        return replace(inputs, radial=[i[moving[i]] for i in inputs.radial], angular=angular)
 
     def compute(self, atoms: Atoms, pairs: PairList | None = None) -> dict[str, np.ndarray]:
         """Symmetry functions of one structure (``pairs``: its neighbour pairs, if already known).
@@ -543,7 +541,10 @@ class SymmetryFunctionSet:
         dict of str to ndarray of shape (n_atoms_of_element, n_functions)
             Rows in the order of the atoms of that element in ``atoms``.
         """
-        inputs = self.padded(self.inputs(self.pairs(atoms) if pairs is None else pairs))
+        return self.from_inputs(self.padded(self.inputs(self.pairs(atoms) if pairs is None else pairs)))
+
+    def from_inputs(self, inputs: DescriptorInputs) -> dict[str, np.ndarray]:
+        """Symmetry functions from (padded) index arrays, as returned by :meth:`compute`."""
         g = self._compiled(*inputs.tensors(), inputs.n_rows)
         return {e: x.numpy() for e, x in zip(self.elements, g)}
 

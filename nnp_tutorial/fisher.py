@@ -18,7 +18,11 @@ diagonalises whichever is smaller.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -69,27 +73,52 @@ def l1_gradients(
     ``schedule`` keywords go to :class:`~nnp_tutorial.training.BatchSchedule`
     (defaults as in training); all structures are eligible. Each gradient is
     g = scale · Σ sign(ŷ − y) ∂ŷ/∂w, one reverse pass per batch (the batch's
-    full Jacobian is never formed).
+    full Jacobian is never formed). The neighbour lists and index arrays of the
+    next batches are built in a worker thread while TensorFlow works on the
+    current one.
     """
     sfs = model.descriptor
     draws = BatchSchedule(
         np.arange(len(structures)), np.array([len(a) for a in structures]), seed=seed, **schedule
     )
     labels = LabelFunctions(model)
-    gradients = np.empty((n_batches, model.n_weights))
-    for b in tqdm(range(n_batches), disable=not progress, desc="Fisher information"):
-        batch = draws.draw(b)
+
+    def prepare(step: int) -> tuple:
+        batch = draws.draw(step)
         atoms = structures[batch.frame]
-        pairs = sfs.pairs(atoms)
-        descriptors = list(sfs.compute(atoms, pairs).values())
+        inputs = sfs.inputs(sfs.pairs(atoms))
+        moving = labels.moving_inputs(atoms, batch.components, inputs) if batch.kind == "force" else None
+        return batch, atoms, sfs.padded(inputs), moving
+
+    gradients = np.empty((n_batches, model.n_weights))
+    prepared = _prefetched(prepare, range(n_batches))
+    for b, (batch, atoms, inputs, moving) in enumerate(
+        tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
+    ):
+        descriptors = list(sfs.from_inputs(inputs).values())
         if batch.kind == "energy":
             value, gradient = labels.energy(descriptors, len(atoms))
             gradient *= np.sign(value - atoms.get_potential_energy() / len(atoms))
         else:
             reference = atoms.get_forces().ravel()[batch.components]
-            _, gradient = labels.force_sign_gradient(descriptors, atoms, batch.components, reference, pairs)
+            _, gradient = labels.force_sign_gradient(descriptors, atoms, batch.components, reference, moving)
         gradients[b] = draws.scale(batch) * gradient
     return gradients
+
+
+def _prefetched(function: Callable, items: Iterable, ahead: int = 2) -> Iterator:
+    """``function(item)`` for each item in order, computed up to ``ahead`` items early in a thread.
+
+    numpy and the neighbour search release the GIL for most of their work, so
+    preparing the next inputs overlaps with TensorFlow running the current ones.
+    """
+    items = iter(items)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = deque(pool.submit(function, item) for item in islice(items, ahead))
+        while pending:
+            result = pending.popleft().result()
+            pending.extend(pool.submit(function, item) for item in islice(items, 1))
+            yield result
 
 
 def fisher_spectrum(gradients: np.ndarray) -> FisherSpectrum:

@@ -30,6 +30,7 @@ import tensorflow as tf
 from ase import Atoms
 from tqdm.auto import tqdm
 
+from ..descriptors import DescriptorInputs
 from .schedule import Batch, BatchSchedule, scaled_errors
 
 
@@ -175,7 +176,11 @@ class LabelFunctions:
         return float(value), gradient.numpy()
 
     def forces(
-        self, descriptors: list[np.ndarray], atoms: Atoms, components: np.ndarray, pairs=None
+        self,
+        descriptors: list[np.ndarray],
+        atoms: Atoms,
+        components: np.ndarray,
+        moving: DescriptorInputs | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Predicted force components (eV/Å, shape (n,)) and their Jacobian (n, n_weights).
 
@@ -184,13 +189,13 @@ class LabelFunctions:
         descriptors : list of ndarray
             Cached symmetry functions of the structure.
         atoms : ase.Atoms
-            The structure (for the tangents).
+            The structure.
         components : ndarray of shape (n,), int
             Flat indices ``3 * atom + axis``.
-        pairs : PairList, optional
-            Neighbour pairs of ``atoms`` if already known.
+        moving : DescriptorInputs, optional
+            :meth:`moving_inputs` of these components, if already prepared.
         """
-        forces, jacobian = self._force(*self._force_inputs(descriptors, atoms, components, pairs))
+        forces, jacobian = self._force(*self._force_arguments(descriptors, atoms, components, moving))
         return forces.numpy(), jacobian.numpy()
 
     def force_sign_gradient(
@@ -199,7 +204,7 @@ class LabelFunctions:
         atoms: Atoms,
         components: np.ndarray,
         labels: np.ndarray,
-        pairs=None,
+        moving: DescriptorInputs | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Predicted force components (n,) and Σ_c sign(F̂_c − F_c) ∂F̂_c/∂w (n_weights,).
 
@@ -208,22 +213,34 @@ class LabelFunctions:
         the n rows of :meth:`forces`. Arguments as in :meth:`forces`;
         ``labels`` are the reference components (eV/Å).
         """
-        inputs = self._force_inputs(descriptors, atoms, components, pairs)
-        forces, gradient = self._force_sign(*inputs, tf.constant(labels, tf.float64))
+        arguments = self._force_arguments(descriptors, atoms, components, moving)
+        forces, gradient = self._force_sign(*arguments, tf.constant(labels, tf.float64))
         return forces.numpy(), gradient.numpy()
 
-    def _force_inputs(self, descriptors, atoms: Atoms, components: np.ndarray, pairs) -> tuple:
-        """Arguments of the compiled force functions for the drawn ``components``."""
+    def moving_inputs(
+        self, atoms: Atoms, components: np.ndarray, inputs: DescriptorInputs | None = None
+    ) -> DescriptorInputs:
+        """Padded descriptor inputs of the terms that move with the atoms of ``components``.
+
+        ``inputs`` are the unpadded inputs of the whole structure
+        (:meth:`~nnp_tutorial.descriptors.SymmetryFunctionSet.inputs`), if already known.
+        """
         sfs = self.model.descriptor
-        pairs = sfs.pairs(atoms) if pairs is None else pairs
+        inputs = sfs.inputs(sfs.pairs(atoms)) if inputs is None else inputs
+        return sfs.padded(sfs.moving_inputs(inputs, np.unique(np.asarray(components) // 3)), kind="moving")
+
+    def _force_arguments(
+        self, descriptors, atoms: Atoms, components: np.ndarray, moving: DescriptorInputs | None
+    ) -> tuple:
+        """Arguments of the compiled force functions for the drawn ``components``."""
+        moving = self.moving_inputs(atoms, components) if moving is None else moving
         components = np.asarray(components)
-        inputs = sfs.padded(sfs.moving_inputs(pairs, np.unique(components // 3)), kind="moving")
         index = tf.constant(np.stack([components // 3, components % 3], axis=1), tf.int32)
         return (
             [tf.constant(g) for g in descriptors],
-            *inputs.tensors(),
+            *moving.tensors(),
             index,
             self.model.weights,
-            inputs.n_rows,
+            moving.n_rows,
             len(atoms),
         )

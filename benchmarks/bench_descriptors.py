@@ -8,6 +8,7 @@ Prints medians (and quartiles) over repetitions for
 
 split into neighbour list (vesin), triple lists (numpy), and the compiled
 TensorFlow graph (symmetry functions, networks, forces and stress by autodiff),
+in double precision and in single precision (``model.evaluate(atoms, dtype="float32")``),
 next to a floor measured in the same run: one numpy pass ``exp(x) * y`` over
 as many float64 numbers as the structure has angular terms (triples × functions
 of their group), the least work any implementation must do.
@@ -26,6 +27,7 @@ import resource
 import time
 
 import numpy as np
+import tensorflow as tf
 
 from nnp_tutorial import datasets
 from nnp_tutorial.timing import median_ms
@@ -59,6 +61,22 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
                 "  compiled graph (TF/XLA)",
                 median_ms(
                     lambda: model._compiled(*tensors, model.weights, inputs.n_rows, len(atoms)), repeats
+                ),
+            )
+        )
+    rows.append(
+        (
+            "total, single precision (dtype=float32)",
+            median_ms(lambda: model.evaluate(atoms, dtype="float32"), repeats),
+        )
+    )
+    if single_chunk:
+        tensors32 = inputs.tensors(tf.float32)
+        rows.append(
+            (
+                "  compiled graph (TF/XLA), float32",
+                median_ms(
+                    lambda: model._compiled(*tensors32, model.weights, inputs.n_rows, len(atoms)), repeats
                 ),
             )
         )

@@ -13,6 +13,7 @@ Starts from frame 0 of the revPBE0-D3 data set with Maxwell–Boltzmann velociti
 * the floor of ``bench_descriptors.py``, measured in the same run: one numpy pass
   ``exp(x) * y`` over as many float64 numbers as the structure has angular terms.
 
+Each in double precision and in single precision (``NNPCalculator(model, dtype="float32")``).
 Two networks: the published Cheng et al. potential (20-20 tanh, 2062 weights) and the
 default size of the study (25-25 tanh, 2827 weights: Cheng's symmetry functions and
 scaling with Xavier-initialised weights, timed on the same kind of steps).
@@ -30,6 +31,7 @@ import tempfile
 import time
 
 import numpy as np
+import tensorflow as tf
 from bench_descriptors import angular_terms  # same floor as the descriptor benchmark
 
 from nnp_tutorial import datasets
@@ -64,11 +66,11 @@ def default_size_network(cheng: BehlerParrinelloNetwork) -> BehlerParrinelloNetw
     )
 
 
-def md_state(model, frame, ensemble: str, *, ase_npt: bool = False):
+def md_state(model, frame, ensemble: str, dtype: str, *, ase_npt: bool = False):
     """Atoms with thermal velocities and an integrator, warmed up elsewhere."""
     atoms = frame.copy()
     _thermalize(atoms, 300.0, seed=0)
-    atoms.calc = NNPCalculator(model)
+    atoms.calc = NNPCalculator(model, dtype=dtype)
     if ase_npt:
         from ase import units
         from ase.md.nptberendsen import NPTBerendsen
@@ -88,16 +90,16 @@ class TimedModel:
     def __init__(self, model) -> None:
         self.model, self.last_ms = model, 0.0
 
-    def evaluate(self, atoms):
+    def evaluate(self, atoms, **options):
         start = time.perf_counter()
-        result = self.model.evaluate(atoms)
+        result = self.model.evaluate(atoms, **options)
         self.last_ms = 1000 * (time.perf_counter() - start)
         return result
 
 
-def bench_model(label: str, model, frame, steps: int, warmup: int) -> None:
+def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -> None:
     timed = TimedModel(model)
-    atoms, dyn = md_state(timed, frame, "nvt")
+    atoms, dyn = md_state(timed, frame, "nvt", dtype)
     monitor = StabilityMonitor(300.0)
     dyn.run(warmup)
     overhead = []
@@ -112,13 +114,13 @@ def bench_model(label: str, model, frame, steps: int, warmup: int) -> None:
     sfs = model.descriptor
     pairs = sfs.pairs(atoms)
     inputs = sfs.padded(sfs.inputs(pairs))
-    tensors = inputs.tensors()
-    evaluate = timed_steps(lambda: model.evaluate(atoms), steps)
+    tensors = inputs.tensors(tf.as_dtype(dtype))
+    evaluate = timed_steps(lambda: model.evaluate(atoms, dtype=dtype), steps)
     rows += [
         ("  model.evaluate (energy, forces, stress)", evaluate),
         ("    neighbour list (vesin)", timed_steps(lambda: sfs.pairs(atoms), steps)),
         ("    triples and index arrays (numpy)", timed_steps(lambda: sfs.padded(sfs.inputs(pairs)), steps)),
-        ("    tensor conversion", timed_steps(inputs.tensors, steps)),
+        ("    tensor conversion", timed_steps(lambda: inputs.tensors(tf.as_dtype(dtype)), steps)),
         (
             "    compiled graph (TF/XLA)",
             timed_steps(lambda: model._compiled(*tensors, model.weights, inputs.n_rows, len(atoms)), steps),
@@ -130,14 +132,14 @@ def bench_model(label: str, model, frame, steps: int, warmup: int) -> None:
         ("MD step, NPT (OneForceNPTBerendsen)", False),
         ("MD step, NPT (ASE NPTBerendsen)", True),
     ):
-        _, npt = md_state(model, frame, "npt", ase_npt=ase_npt)
+        _, npt = md_state(model, frame, "npt", dtype, ase_npt=ase_npt)
         npt.run(warmup // 2)
         rows.append((name, timed_steps(npt.step, steps)))
     with tempfile.TemporaryDirectory() as out:
         settings = dict(out_dir=out, ensemble="nvt", log_every=20, progress=False)
-        run_md(frame, NNPCalculator(model), steps=warmup, **settings)
+        run_md(frame, NNPCalculator(model, dtype=dtype), steps=warmup, **settings)
         start = time.perf_counter()
-        run = run_md(frame, NNPCalculator(model), steps=warmup + steps, **settings)  # resumes
+        run = run_md(frame, NNPCalculator(model, dtype=dtype), steps=warmup + steps, **settings)  # resumes
         mean = 1000 * (time.perf_counter() - start) / steps
     note = ""
     if run.status == "completed":
@@ -148,7 +150,7 @@ def bench_model(label: str, model, frame, steps: int, warmup: int) -> None:
     floor = timed_steps(lambda: np.exp(x) * y, steps)
     rows.append((f"floor: numpy exp(x)*y over {x.size} terms", floor))
 
-    print(f"\n{label}: {len(atoms)} atoms, {model.n_weights} weights, {len(pairs)} pairs")
+    print(f"\n{label}, {dtype}: {len(atoms)} atoms, {model.n_weights} weights, {len(pairs)} pairs")
     if note:
         print(note)
     for name, (med, q1, q3) in rows:
@@ -169,15 +171,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="timed steps (median over them)")
     parser.add_argument("--warmup", type=int, default=40, help="untimed steps first (XLA compilations)")
+    parser.add_argument(
+        "--dtype", nargs="+", default=["float64", "float32"], choices=["float64", "float32"],
+        help="floating-point types of the calculator to time",
+    )  # fmt: skip
     args = parser.parse_args()
 
     cheng = datasets.load_potential("nnp-revpbe0-d3-cheng2019")
     frame = next(datasets.iter_structures("revpbe0-d3", index=[0]))
     frame.calc = None
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    bench_model("Cheng 2019 potential (20-20)", cheng, frame, args.steps, args.warmup)
-    bench_model("default-size network (25-25, Xavier weights)", default_size_network(cheng), frame,
-                args.steps, args.warmup)  # fmt: skip
+    for dtype in args.dtype:
+        bench_model("Cheng 2019 potential (20-20)", cheng, frame, args.steps, args.warmup, dtype)
+        bench_model("default-size network (25-25, Xavier weights)", default_size_network(cheng), frame,
+                    args.steps, args.warmup, dtype)  # fmt: skip
     print(
         "\npeer (n2p2 v2.3.0, same machine, energy+forces of one 192-atom frame): 78 ms (1 thread), 42 ms (2)"
     )

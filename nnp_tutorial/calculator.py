@@ -25,7 +25,12 @@ class NNPCalculator(Calculator):
     Parameters
     ----------
     model : BehlerParrinelloNetwork
-        Any model with ``evaluate(atoms) -> Evaluation``.
+        Any model with ``evaluate(atoms, dtype=...) -> Evaluation``.
+    dtype : {"float64", "float32"}, default "float64"
+        Floating-point type of the symmetry functions and networks. Single
+        precision is about twice as fast and changes forces by ~1e-5 relative
+        (energies are still summed in double precision): good for MD, not for
+        finite-difference checks.
     **kwargs
         Passed to :class:`ase.calculators.calculator.Calculator`.
 
@@ -37,15 +42,18 @@ class NNPCalculator(Calculator):
     """
 
     implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
-    default_parameters: dict[str, Any] = {}
+    default_parameters: dict[str, Any] = {"dtype": "float64"}
+    dtypes = ("float64", "float32")
 
     def __init__(self, model, **kwargs) -> None:
         super().__init__(**kwargs)
+        if self.parameters.dtype not in self.dtypes:
+            raise ValueError(f"dtype must be one of {', '.join(self.dtypes)}, not {self.parameters.dtype!r}")
         self.model = model
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes) -> None:
         super().calculate(atoms, properties, system_changes)
-        result = self.model.evaluate(self.atoms)
+        result = self.model.evaluate(self.atoms, dtype=self.parameters.dtype)
         self.results = {
             "energy": result.energy,
             "free_energy": result.energy,

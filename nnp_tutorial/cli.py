@@ -176,7 +176,7 @@ def _cmd_md(args: argparse.Namespace) -> int:
     model = load_model(args.model, data_dir=args.data_dir)
     run = run_md(
         atoms,
-        NNPCalculator(model),
+        NNPCalculator(model, dtype=args.dtype),
         steps=round(1000 * args.ps / args.timestep),
         out_dir=args.out,
         ensemble=args.ensemble,
@@ -397,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taut", type=float, default=100.0, help="thermostat coupling time, fs")
     p.add_argument("--taup", type=float, default=1000.0, help="barostat coupling time, fs")
     p.add_argument("--rdf-pair", nargs=2, default=["O", "O"], metavar=("A", "B"), help="elements of g(r)")
+    p.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="precision of symmetry functions and networks (float32: ~1.7x faster MD, forces to ~1e-5)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_md)
 

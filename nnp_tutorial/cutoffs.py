@@ -45,7 +45,7 @@ class CutoffFunction:
     name : str
         Short name.
     function : callable
-        ``function(r, rc, alpha) -> f_c`` on float64 tensors (Å).
+        ``function(r, rc, alpha) -> f_c`` on float tensors (Å).
     derivative : callable
         ``derivative(r, rc, alpha) -> df_c/dr`` (1/Å).
     uses_alpha : bool
@@ -60,7 +60,7 @@ class CutoffFunction:
 
     def __call__(self, r, rc: float, alpha: float = 0.0) -> tf.Tensor:
         """Evaluate :math:`f_c(r)`; zero for ``r >= rc``."""
-        r = tf.convert_to_tensor(r, dtype=tf.float64)
+        r = _as_tensor(r)
         inside = r < rc
         # Evaluate on a clipped copy so that the unused branch never produces
         # NaN or non-zero gradients outside the cutoff.
@@ -69,7 +69,7 @@ class CutoffFunction:
 
     def value_and_derivative(self, r, rc: float, alpha: float = 0.0) -> tuple[tf.Tensor, tf.Tensor]:
         """:math:`f_c(r)` and :math:`df_c/dr`, both zero for ``r >= rc``."""
-        r = tf.convert_to_tensor(r, dtype=tf.float64)
+        r = _as_tensor(r)
         inside = r < rc
         clipped = tf.where(inside, r, tf.zeros_like(r))
         zero = tf.zeros_like(r)
@@ -77,6 +77,11 @@ class CutoffFunction:
             tf.where(inside, self.function(clipped, rc, alpha), zero),
             tf.where(inside, self.derivative(clipped, rc, alpha), zero),
         )
+
+
+def _as_tensor(r) -> tf.Tensor:
+    """``r`` as a tensor: tensors keep their float type (float32 or float64), the rest become float64."""
+    return r if isinstance(r, tf.Tensor) else tf.convert_to_tensor(r, dtype=tf.float64)
 
 
 _REGISTRY: dict[int, CutoffFunction] = {}

@@ -1,4 +1,4 @@
-r"""Behler symmetry functions in TensorFlow (float64).
+r"""Behler symmetry functions in TensorFlow (float64, or float32 for fast MD).
 
 :class:`SymmetryFunctionSet` turns pair vectors into the raw (unscaled)
 symmetry functions :math:`G` of every atom, with the formulas of
@@ -112,10 +112,13 @@ class DescriptorInputs:
             self.n_rows,
         )
 
-    def tensors(self) -> tuple:
-        """Tensor arguments of the graph functions (``n_rows`` is passed separately)."""
+    def tensors(self, dtype: tf.DType = tf.float64) -> tuple:
+        """Tensor arguments of the graph functions (``n_rows`` is passed separately).
+
+        ``dtype`` is that of the pair vectors, hence of everything computed from them.
+        """
         return (
-            tf.constant(self.vectors, tf.float64),
+            tf.constant(self.vectors, dtype),
             tf.constant(self.rows, tf.int32),
             tf.constant(self.centers, tf.int32),
             tf.constant(self.neighbors, tf.int32),
@@ -192,8 +195,8 @@ class RadialTerms(_TermGroup):
     r"""Type-2 terms :math:`e^{-\eta (r-r_s)^2}` of one group, shape (n_pairs, n_functions)."""
 
     def terms(self, r: tf.Tensor) -> tf.Tensor:
-        eta = tf.constant([sf.eta for sf in self.functions], tf.float64)
-        rs = tf.constant([sf.rs for sf in self.functions], tf.float64)
+        eta = tf.constant([sf.eta for sf in self.functions], r.dtype)
+        rs = tf.constant([sf.rs for sf in self.functions], r.dtype)
         return tf.exp(-eta * (r[:, None] - rs) ** 2)  # (pairs, K)
 
     def __call__(self, r, fc, rows, index, n_rows) -> tf.Tensor:
@@ -283,7 +286,7 @@ class AngularTerms(_TermGroup):
 
     def __call__(self, vectors, rows, p, q, n_rows, cutoff) -> tf.Tensor:
         rows_p = tf.gather(rows, p)  # (triples,) output row of each triple's centre
-        eta, rs = tf.constant(self._eta), tf.constant(self._rs)
+        eta, rs = tf.constant(self._eta, vectors.dtype), tf.constant(self._rs, vectors.dtype)
 
         @tf.custom_gradient
         def summed(vectors):
@@ -296,7 +299,8 @@ class AngularTerms(_TermGroup):
             fik, dfik = cutoff.value_and_derivative(rik, self.rc)
             distances = [rij, rik]
             if self.narrow:
-                rjk = tf.sqrt(tf.maximum(rij * rij + rik * rik - 2.0 * dot, 1e-300))
+                tiny = np.finfo(vectors.dtype.as_numpy_dtype).tiny
+                rjk = tf.sqrt(tf.maximum(rij * rij + rik * rik - 2.0 * dot, tiny))
                 fjk, dfjk = cutoff.value_and_derivative(rjk, self.rc)
                 distances.append(rjk)
             else:

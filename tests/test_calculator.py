@@ -34,9 +34,9 @@ class CountingModel:
         self.model = model
         self.calls = 0
 
-    def evaluate(self, atoms):
+    def evaluate(self, atoms, **options):
         self.calls += 1
-        return self.model.evaluate(atoms)
+        return self.model.evaluate(atoms, **options)
 
 
 def test_results_match_model(cheng):
@@ -53,6 +53,15 @@ def test_results_match_model(cheng):
     np.testing.assert_array_equal(atoms.get_stress(), voigt)
     np.testing.assert_array_equal(atoms.get_stress(voigt=False), s)
     assert set(NNPCalculator.implemented_properties) >= {"energy", "free_energy", "forces", "stress"}
+
+
+def test_single_precision_option(cheng):
+    """NNPCalculator(dtype="float32") returns the model's float32 evaluation; other types are refused."""
+    atoms = water_box((2, 2, 2), seed=1)
+    atoms.calc = NNPCalculator(cheng, dtype="float32")
+    np.testing.assert_array_equal(atoms.get_forces(), cheng.evaluate(atoms, dtype="float32").forces)
+    with pytest.raises(ValueError, match="dtype must be one of float64, float32, not 'float16'"):
+        NNPCalculator(cheng, dtype="float16")
 
 
 def test_results_are_cached_until_atoms_change(cheng):
@@ -82,10 +91,10 @@ def test_molecule_energy_and_forces_but_no_stress(cheng):
         water.get_stress()
 
 
-def run_nve(cheng, timestep_fs: float, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+def run_nve(cheng, timestep_fs: float, n_steps: int, dtype: str = "float64") -> tuple[np.ndarray, np.ndarray]:
     """Velocity Verlet from a seeded 300 K start; total and kinetic energy after every step (eV)."""
     atoms = water_box((2, 2, 2), seed=3, displacement=0.03)
-    atoms.calc = NNPCalculator(cheng)
+    atoms.calc = NNPCalculator(cheng, dtype=dtype)
     rng = np.random.default_rng(4)
     masses = atoms.get_masses()[:, None]
     momenta = rng.normal(size=(len(atoms), 3)) * np.sqrt(masses * units.kB * 300.0)
@@ -105,9 +114,14 @@ def run_nve(cheng, timestep_fs: float, n_steps: int) -> tuple[np.ndarray, np.nda
 
 
 @pytest.mark.slow
-def test_velocity_verlet_conserves_energy(cheng):
-    """20 steps of 0.5 fs: total energy within 2 meV/atom and 3 % of the kinetic energy; error ~ dt²."""
-    total, kinetic = run_nve(cheng, 0.5, 20)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_velocity_verlet_conserves_energy(cheng, dtype):
+    """20 steps of 0.5 fs: total energy within 2 meV/atom and 3 % of the kinetic energy; error ~ dt².
+
+    Single precision must show the same second-order integration error: its
+    round-off (~1e-5 eV here) is far below the error being measured.
+    """
+    total, kinetic = run_nve(cheng, 0.5, 20, dtype)
     n_atoms = 24
     assert len(total) == 21
     error = np.abs(total - total[0]).max()
@@ -115,6 +129,6 @@ def test_velocity_verlet_conserves_energy(cheng):
     assert error / n_atoms < 2e-3
     assert error < 0.03 * kinetic.max()
     # the same 10 fs with half the step: velocity Verlet's error is second order
-    total_half, _ = run_nve(cheng, 0.25, 40)
+    total_half, _ = run_nve(cheng, 0.25, 40, dtype)
     ratio = error / np.abs(total_half - total_half[0]).max()
     assert 3.0 < ratio < 5.5

@@ -66,11 +66,11 @@ class CountingModel:
     def __init__(self, model, interrupt_at: int | None = None) -> None:
         self.model, self.calls, self.interrupt_at = model, 0, interrupt_at
 
-    def evaluate(self, atoms):
+    def evaluate(self, atoms, **options):
         self.calls += 1
         if self.calls == self.interrupt_at:
             raise KeyboardInterrupt
-        return self.model.evaluate(atoms)
+        return self.model.evaluate(atoms, **options)
 
     def __getattr__(self, name):  # get_weights etc.
         return getattr(self.model, name)

@@ -156,6 +156,23 @@ def assert_same_energy(result, reference):
     assert abs(result.energy - reference.energy) <= INVARIANCE_RTOL * abs(reference.energy)
 
 
+def test_single_precision_agrees_with_double(cheng, box, reference):
+    """dtype="float32": forces to 1e-4 of max |F|, energy to 1e-5 eV/atom, stress to 1e-4 — and not bit-equal.
+
+    The double-precision result is the oracle (checked by finite differences
+    above); float32 has a relative resolution of 6e-8, so agreement much worse
+    than 1e-4 would mean a wrong formula, and bit equality would mean that the
+    computation did not run in single precision at all.
+    """
+    single = cheng.evaluate(box, dtype="float32")
+    scale = np.abs(reference.forces).max()
+    difference = np.abs(single.forces - reference.forces).max()
+    assert 0.0 < difference <= 1e-4 * scale
+    assert abs(single.energy - reference.energy) <= 1e-5 * len(box)
+    np.testing.assert_allclose(single.atomic_energies.sum(), single.energy, rtol=1e-14)
+    assert np.abs(single.stress - reference.stress).max() <= 1e-4 * np.abs(reference.stress).max()
+
+
 def test_translation_invariance(cheng, box, reference):
     """A rigid translation (atoms left outside the cell) changes nothing."""
     moved = box.copy()

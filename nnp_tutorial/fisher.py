@@ -18,11 +18,7 @@ diagonalises whichever is smaller.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +27,7 @@ from ase import Atoms
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
+from .prefetch import prefetched
 from .training.labels import LabelFunctions
 from .training.schedule import BatchSchedule
 
@@ -91,7 +88,7 @@ def l1_gradients(
         return batch, atoms, sfs.padded(inputs), moving
 
     gradients = np.empty((n_batches, model.n_weights))
-    prepared = _prefetched(prepare, range(n_batches))
+    prepared = prefetched(prepare, range(n_batches))
     for b, (batch, atoms, inputs, moving) in enumerate(
         tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
     ):
@@ -104,21 +101,6 @@ def l1_gradients(
             _, gradient = labels.force_sign_gradient(descriptors, atoms, batch.components, reference, moving)
         gradients[b] = draws.scale(batch) * gradient
     return gradients
-
-
-def _prefetched(function: Callable, items: Iterable, ahead: int = 2) -> Iterator:
-    """``function(item)`` for each item in order, computed up to ``ahead`` items early in a thread.
-
-    numpy and the neighbour search release the GIL for most of their work, so
-    preparing the next inputs overlaps with TensorFlow running the current ones.
-    """
-    items = iter(items)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = deque(pool.submit(function, item) for item in islice(items, ahead))
-        while pending:
-            result = pending.popleft().result()
-            pending.extend(pool.submit(function, item) for item in islice(items, 1))
-            yield result
 
 
 def fisher_spectrum(gradients: np.ndarray) -> FisherSpectrum:

@@ -270,6 +270,17 @@ def test_resumed_run_reproduces_uninterrupted_run(descriptor, labelled, tmp_path
     assert a.loc[a.kind != "initial", "weight_distance"].iloc[-1] > 0
 
 
+def test_prepared_inputs_change_nothing(descriptor, labelled):
+    """run() (index arrays built ahead in a worker thread) equals train_step() called in a plain loop."""
+    threaded = Trainer(labelled, small_config("ekf", validate_every=100), descriptor, progress=False)
+    threaded.run()
+    plain = Trainer(labelled, small_config("ekf", validate_every=100), descriptor, progress=False)
+    rows = [plain.train_step() for _ in range(plain.config.steps)]
+    np.testing.assert_array_equal(plain.model.get_weights(), threaded.model.get_weights())
+    assert [r["l2"] for r in rows] == threaded.history.query("kind != 'initial'")["l2"].tolist()
+    assert {r["kind"] for r in rows} == {"energy", "force"}
+
+
 def test_trainer_split_scaling_and_reference_energies_use_training_set_only(descriptor, labelled):
     trainer = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
     assert len(trainer.train_frames) == 8 and len(trainer.validation_frames) == 2
@@ -294,8 +305,8 @@ def test_diverging_filter_stops_with_last_good_weights(descriptor, labelled, mon
     trainer = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
     original = trainer.batch_errors
 
-    def poisoned(step):
-        kind, frame, xi, J = original(step)
+    def poisoned(step, moving=None):
+        kind, frame, xi, J = original(step, moving)
         return kind, frame, (xi * np.nan if step == 5 else xi), J
 
     monkeypatch.setattr(trainer, "batch_errors", poisoned)

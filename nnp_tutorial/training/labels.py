@@ -82,13 +82,28 @@ class DescriptorCache:
         return sum(x.nbytes for v in self._values.values() for x in v)
 
 
-def batch_errors(
+def batch_inputs(
     labels: LabelFunctions, cache: DescriptorCache, schedule: BatchSchedule, step: int
+) -> DescriptorInputs | None:
+    """The numpy part of :func:`batch_errors`: the moving inputs of a force batch (None for energy)."""
+    batch = schedule.draw(step)
+    if batch.kind == "energy":
+        return None
+    return labels.moving_inputs(cache.structures[batch.frame], batch.components)
+
+
+def batch_errors(
+    labels: LabelFunctions,
+    cache: DescriptorCache,
+    schedule: BatchSchedule,
+    step: int,
+    moving: DescriptorInputs | None = None,
 ) -> tuple[Batch, np.ndarray, np.ndarray]:
     """The batch of ``step``, its scaled errors ξ (shape (m,)) and Jacobian ∂ξ/∂w (shape (m, n)).
 
     Labels are the reference energy per atom (eV/atom) and force components
-    (eV/Å) attached to ``cache.structures``.
+    (eV/Å) attached to ``cache.structures``. ``moving`` is :func:`batch_inputs`
+    of the same step, if already prepared.
     """
     batch = schedule.draw(step)
     atoms = cache.structures[batch.frame]
@@ -100,7 +115,7 @@ def batch_errors(
             gradient[None],
         )
     else:
-        prediction, jacobian = labels.forces(cache[batch.frame], atoms, batch.components)
+        prediction, jacobian = labels.forces(cache[batch.frame], atoms, batch.components, moving)
         label = atoms.get_forces().ravel()[batch.components]
     scale = schedule.scale(batch)
     return batch, scaled_errors(prediction, label, scale), scale * jacobian

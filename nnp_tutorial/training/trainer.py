@@ -28,6 +28,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from itertools import count
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +37,15 @@ from ase import Atoms
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from ..descriptors import SymmetryFunctionSet
+from ..descriptors import DescriptorInputs, SymmetryFunctionSet
 from ..errors import UnknownNameError
 from ..io._atomic import atomic_write
 from ..model import BehlerParrinelloNetwork
+from ..prefetch import prefetched
 from ..scaling import InputScaling
 from ..units import EV_TO_MEV
 from .kalman import FilterDiverged
-from .labels import DescriptorCache, LabelFunctions, batch_errors
+from .labels import DescriptorCache, LabelFunctions, batch_errors, batch_inputs
 from .optimizers import AdamOptimizer, KalmanOptimizer
 from .schedule import BatchSchedule
 
@@ -249,14 +251,26 @@ class Trainer:
         )
 
     # -- one step --------------------------------------------------------------------
-    def batch_errors(self, step: int) -> tuple[str, int, np.ndarray, np.ndarray]:
-        """Kind, frame, scaled errors ξ (m,) and Jacobian ∂ξ/∂w (m, n) of step ``step``."""
-        batch, xi, jacobian = batch_errors(self.labels, self.cache, self.schedule, step)
+    def batch_errors(
+        self, step: int, moving: DescriptorInputs | None = None
+    ) -> tuple[str, int, np.ndarray, np.ndarray]:
+        """Kind, frame, scaled errors ξ (m,) and Jacobian ∂ξ/∂w (m, n) of step ``step``.
+
+        ``moving``: the step's :func:`~nnp_tutorial.training.labels.batch_inputs`, if already prepared.
+        """
+        batch, xi, jacobian = batch_errors(self.labels, self.cache, self.schedule, step, moving)
         return batch.kind, batch.frame, xi, jacobian
 
-    def train_step(self) -> dict:
-        """Draw, predict, update; returns the history row of this step."""
-        kind, frame, xi, jacobian = self.batch_errors(self.step)
+    def batch_inputs(self, step: int) -> DescriptorInputs | None:
+        """The numpy part of :meth:`batch_errors` (index arrays of a force batch; None for energy)."""
+        return batch_inputs(self.labels, self.cache, self.schedule, step)
+
+    def train_step(self, moving: DescriptorInputs | None = None) -> dict:
+        """Draw, predict, update; returns the history row of this step.
+
+        ``moving``: :meth:`batch_inputs` of this step if prepared ahead (as :meth:`run` does).
+        """
+        kind, frame, xi, jacobian = self.batch_errors(self.step, moving)
         self.optimizer.step(self.model.weights, jacobian, xi)
         distance = float(np.linalg.norm(self.model.get_weights() - self.initial_weights))
         row = {
@@ -316,12 +330,14 @@ class Trainer:
         # TensorFlow work of the next step more than the second thread speeds the update
         # (bench_training.py: EKF force step 73 -> 56 ms on 2 cores).
         blas = threadpool_limits(limits=1, user_api="blas")
+        # the index arrays of the next batches are built in a worker thread meanwhile
+        prepared = prefetched(self.batch_inputs, count(self.step))
         try:
             while self.step < c.steps:
                 if self.step % c.validate_every == 0:
                     self._validate(callback, bar)
                 try:
-                    row = self.train_step()
+                    row = self.train_step(next(prepared))
                 except FilterDiverged as error:
                     self.status = f"diverged: {error}"
                     bar.write(f"training stopped, last good weights kept ({error})")
@@ -348,6 +364,7 @@ class Trainer:
                 bar.write(f"interrupted at step {self.step}; checkpoint saved to {checkpoint}")
             raise
         finally:
+            prepared.close()
             blas.restore_original_limits()
             bar.close()
         if checkpoint:

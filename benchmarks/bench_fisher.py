@@ -1,0 +1,99 @@
+"""Benchmark: the Fisher information spectrum of a ~2.8k-weight network (budget < 60 s).
+
+Times what ``nnp-tutorial fisher`` does for one model — ∇_w L1 of ``--batches``
+schedule-drawn batches of the revPBE0-D3 data set
+(:func:`~nnp_tutorial.fisher.l1_gradients`) and the eigenvalues of ⟨I₁⟩
+(:func:`~nnp_tutorial.fisher.fisher_spectrum`) — for the committed EKF-trained
+network ``data/results/training/ensemble/ekf_seed0/model`` (25-25 tanh, 2827
+weights), cold: every new array shape compiles once (XLA) inside the timed run.
+
+Then, on warm compiled functions and one force batch, medians of the parts of a
+batch: the index arrays (numpy; built in a worker thread during the run), the
+symmetry functions of the structure and the L1 gradient (TF/XLA), next to the
+floor of ``bench_descriptors.py`` measured in the same run (one numpy pass
+``exp(x) * y`` over as many float64 numbers as the structure has angular terms).
+
+Run: ``python benchmarks/bench_fisher.py [--batches 1000] [--repeats 30]``
+(reads published data from ``$NNP_TUTORIAL_DATA`` or downloads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from bench_descriptors import angular_terms  # same floor as the descriptor benchmark
+
+from nnp_tutorial import datasets
+from nnp_tutorial.fisher import fisher_spectrum, l1_gradients
+from nnp_tutorial.model import BehlerParrinelloNetwork
+from nnp_tutorial.timing import median_ms
+from nnp_tutorial.training.labels import LabelFunctions
+from nnp_tutorial.training.schedule import BatchSchedule
+
+MODEL = Path(__file__).parents[1] / "data/results/training/ensemble/ekf_seed0/model"
+BUDGET_S = 60.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", type=int, default=1000, help="batches of the spectrum (CLI default)")
+    parser.add_argument("--repeats", type=int, default=30, help="repetitions of each part (medians)")
+    args = parser.parse_args()
+
+    structures = datasets.load_structures("revpbe0-d3")
+    model = BehlerParrinelloNetwork.from_n2p2(MODEL)
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    start = time.perf_counter()
+    spectrum = fisher_spectrum(l1_gradients(model, structures, n_batches=args.batches, progress=False))
+    total = time.perf_counter() - start
+    print(
+        f"\nFisher spectrum of {model.n_weights} weights from {args.batches} batches "
+        f"({len(structures)} structures): {total:.1f} s (budget {BUDGET_S:g} s); "
+        f"{len(spectrum.positive)} nonzero eigenvalues, largest {spectrum.eigenvalues[-1]:.4g}"
+    )
+
+    sfs, labels = model.descriptor, LabelFunctions(model)
+    draws = BatchSchedule(np.arange(len(structures)), np.array([len(a) for a in structures]), seed=0)
+    batch = next(draws.draw(step) for step in range(100) if draws.draw(step).kind == "force")
+    atoms = structures[batch.frame]
+    reference = atoms.get_forces().ravel()[batch.components]
+    inputs = sfs.inputs(sfs.pairs(atoms))
+    padded, moving = sfs.padded(inputs), labels.moving_inputs(atoms, batch.components, inputs)
+    descriptors = list(sfs.from_inputs(padded).values())
+
+    def index_arrays():
+        full = sfs.inputs(sfs.pairs(atoms))
+        return sfs.padded(full), labels.moving_inputs(atoms, batch.components, full)
+
+    n_terms = angular_terms(model, inputs)
+    x, y = np.random.default_rng(0).random((2, n_terms))
+    rows = [
+        ("index arrays (numpy, worker thread)", median_ms(index_arrays, args.repeats)),
+        ("symmetry functions (TF/XLA)", median_ms(lambda: sfs.from_inputs(padded), args.repeats)),
+        (
+            "L1 gradient of a force batch (TF/XLA)",
+            median_ms(
+                lambda: labels.force_sign_gradient(descriptors, atoms, batch.components, reference, moving),
+                args.repeats,
+            ),
+        ),
+        (f"floor: numpy exp(x)*y over {n_terms} terms", median_ms(lambda: np.exp(x) * y, args.repeats)),
+    ]
+    floor = rows[-1][1][0]
+    print(f"\none force batch ({len(atoms)} atoms), warm, median of {args.repeats}:")
+    for name, (med, q1, q3) in rows:
+        print(f"  {name:46s} {med:8.2f} ms  (IQR {q1:.2f}-{q3:.2f})  = {med / floor:6.1f} x floor")
+    steady = args.batches * (rows[1][1][0] + rows[2][1][0]) / 1000
+    print(
+        f"  => {args.batches} batches x (symmetry functions + gradient) = {steady:.1f} s; the other "
+        f"{total - steady:.1f} s of the run are XLA compilations of new shapes and what the worker "
+        "thread does not hide"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,7 @@ Examples
 --------
 >>> import numpy as np
 >>> f = get_cutoff(2)
->>> float(f(np.array([0.0]), rc=6.0, alpha=0.0)[0]) == np.tanh(1.0) ** 3
+>>> float(f(np.array([0.0]), rc=6.0, alpha=0.0)[0]) == float(np.tanh(1.0) ** 3)
 True
 """
 

@@ -240,7 +240,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         tuple(60.0 * float(m) for m in args.snapshot_minutes.split(",")) if args.snapshot_minutes else ()
     )
     time_limit = 60.0 * args.minutes if args.minutes else None
-    trainer.run(checkpoint=checkpoint, time_limit=time_limit, snapshot_times=snapshots)
+    trainer.run(checkpoint=checkpoint, time_limit=time_limit, snapshot_times=snapshots, prefetch=True)
     provenance = {
         "command": "nnp-tutorial " + shlex.join(args.argv),
         "version": __version__,

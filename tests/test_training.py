@@ -271,9 +271,9 @@ def test_resumed_run_reproduces_uninterrupted_run(descriptor, labelled, tmp_path
 
 
 def test_prepared_inputs_change_nothing(descriptor, labelled):
-    """run() (index arrays built ahead in a worker thread) equals train_step() called in a plain loop."""
+    """run(prefetch=True) (index arrays built ahead in a thread) equals train_step() in a plain loop."""
     threaded = Trainer(labelled, small_config("ekf", validate_every=100), descriptor, progress=False)
-    threaded.run()
+    threaded.run(prefetch=True)
     plain = Trainer(labelled, small_config("ekf", validate_every=100), descriptor, progress=False)
     rows = [plain.train_step() for _ in range(plain.config.steps)]
     np.testing.assert_array_equal(plain.model.get_weights(), threaded.model.get_weights())

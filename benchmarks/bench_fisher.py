@@ -58,17 +58,16 @@ def main() -> None:
 
     sfs, labels = model.descriptor, LabelFunctions(model)
     draws = BatchSchedule(np.arange(len(structures)), np.array([len(a) for a in structures]), seed=0)
-    batch = next(draws.draw(step) for step in range(100) if draws.draw(step).kind == "force")
+    batch = next(b for b in map(draws.draw, range(100)) if b.kind == "force")
     atoms = structures[batch.frame]
     reference = atoms.get_forces().ravel()[batch.components]
-    inputs = sfs.inputs(sfs.pairs(atoms))
-    padded, moving = sfs.padded(inputs), labels.moving_inputs(atoms, batch.components, inputs)
+
+    def index_arrays():  # what l1_gradients' worker thread prepares for a force batch
+        inputs = sfs.inputs(sfs.pairs(atoms))
+        return inputs, sfs.padded(inputs), labels.moving_inputs(atoms, batch.components, inputs)
+
+    inputs, padded, moving = index_arrays()
     descriptors = list(sfs.from_inputs(padded).values())
-
-    def index_arrays():
-        full = sfs.inputs(sfs.pairs(atoms))
-        return sfs.padded(full), labels.moving_inputs(atoms, batch.components, full)
-
     n_terms = angular_terms(model, inputs)
     x, y = np.random.default_rng(0).random((2, n_terms))
     rows = [

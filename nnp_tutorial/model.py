@@ -297,7 +297,7 @@ class BehlerParrinelloNetwork:
         """Energy, forces, atomic energies and stress of one structure.
 
         ``dtype="float32"`` runs the symmetry functions and networks in single
-        precision (about twice as fast; forces to ~1e-6 relative, energies
+        precision (about twice as fast; forces to ~1e-5 relative, energies
         summed in float64) — for MD, not for training or finite-difference tests.
         Large structures are processed in chunks of central atoms with at most
         about ``max_triples`` angular triples each, which bounds the memory.

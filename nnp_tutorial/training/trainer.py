@@ -312,8 +312,8 @@ class Trainer:
         ``prefetch=True`` builds the index arrays of the next batches in a worker
         thread while TensorFlow and the optimiser work on the current one: about
         11 % more EKF updates per minute on two cores (58.1 → 51.5 ms), for about
-        0.15 GB more memory (the thread's own allocator arena) — used by
-        ``nnp-tutorial train``, off in the notebooks, which must fit in 2 GB.
+        0.15 GB more memory (measured in notebook 05; cause not pinned down) — used
+        by ``nnp-tutorial train``, off in the notebooks, which must fit in 2 GB.
 
         ``snapshot_times`` (s): the first weights at or after each wall time are
         kept in :attr:`snapshots` as ``{time: (step, weights)}`` (for

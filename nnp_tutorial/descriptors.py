@@ -144,18 +144,34 @@ class ShapeBuckets:
     later sizes are rounded up to ``reference * growth**k`` for the smallest
     integer ``k`` (possibly negative) that fits all arrays at once. Structures
     of similar density therefore share one compiled function.
+
+    :meth:`reserve` instead makes given sizes (e.g. the largest of a set of
+    inputs known in advance) the *smallest* shape of a key, so that every
+    input up to them shares that one shape.
     """
 
     def __init__(self, growth: float = 1.15, minimum: int = 16) -> None:
         self.growth = growth
         self.minimum = minimum
         self._reference: dict[object, np.ndarray] = {}
+        self._reserved: set[object] = set()
 
     def __call__(self, key: object, sizes: tuple[int, ...]) -> tuple[int, ...]:
         need = np.asarray(sizes, dtype=np.float64) + 2  # room for the padding pairs
         ref = self._reference.setdefault(key, np.maximum(need, self.minimum))
         k = int(np.ceil(np.max(np.log(need / ref) / np.log(self.growth)) - 1e-9))
+        if key in self._reserved:
+            k = max(k, 0)
         return tuple(int(x) for x in np.ceil(ref * self.growth**k).astype(np.int64))
+
+    def reserve(self, key: object, sizes: tuple[int, ...]) -> None:
+        """Make ``sizes`` (array lengths, as in :meth:`__call__`) the smallest shape of ``key``.
+
+        Replaces the key's reference; larger inputs still get the larger
+        buckets ``sizes * growth**k``, k >= 1.
+        """
+        self._reference[key] = np.maximum(np.asarray(sizes, dtype=np.float64) + 2, self.minimum)
+        self._reserved.add(key)
 
 
 @dataclass(frozen=True)
@@ -474,6 +490,16 @@ class SymmetryFunctionSet:
         """
         sizes = self._buckets[kind](inputs.n_rows, inputs.sizes())
         return inputs.padded(sizes, far=3.0 * self.cutoff)
+
+    def reserve(self, sizes: dict[tuple[int, ...], tuple[int, ...]], kind: str = "structure") -> None:
+        """Pad all later inputs up to ``sizes`` to one shape (one XLA compilation per key).
+
+        ``sizes`` maps ``n_rows`` (the composition) to array lengths as in
+        :meth:`DescriptorInputs.sizes`, typically the elementwise maximum over
+        the inputs a run will need; see :meth:`ShapeBuckets.reserve`.
+        """
+        for n_rows, lengths in sizes.items():
+            self._buckets[kind].reserve(n_rows, lengths)
 
     # -- TensorFlow side ---------------------------------------------------------------
     def call(self, vectors, rows, radial, angular_p, angular_q, n_rows: tuple[int, ...]) -> list[tf.Tensor]:

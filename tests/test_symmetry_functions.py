@@ -327,3 +327,12 @@ def test_shape_buckets_round_up_to_powers_of_the_growth_factor():
     assert buckets("b", (3,)) == (8,)  # own reference max(3 + 2, 16), then ceil(16 / 1.5**2)
     assert buckets("c", (98, 198)) == (100, 200)
     assert buckets("c", (120, 150)) == (150, 300)  # one power for all sizes at once
+
+
+def test_reserved_shape_buckets_pad_everything_smaller_to_the_reserved_sizes():
+    buckets = ShapeBuckets(growth=1.5, minimum=16)
+    buckets.reserve("a", (98, 8))  # e.g. the largest inputs of a planned run
+    assert buckets("a", (10, 3)) == (100, 16)  # no buckets below the reserved sizes
+    assert buckets("a", (98, 1)) == (100, 16)
+    assert buckets("a", (99, 1)) == (150, 24)  # larger inputs: the next power, as before
+    assert buckets("b", (10,)) == (16,)  # other keys unaffected

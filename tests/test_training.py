@@ -281,6 +281,29 @@ def test_prepared_inputs_change_nothing(descriptor, labelled):
     assert {r["kind"] for r in rows} == {"energy", "force"}
 
 
+def test_one_force_shape_pads_all_batches_to_their_largest_and_changes_no_number(labelled):
+    """one_force_shape=True: every force batch of the run in one padded shape (the elementwise
+    maximum of their sizes + the 2 padding pairs); the training numbers are those of growing buckets."""
+    shapes, trained = {}, {}
+    for one in (False, True):
+        config = small_config("ekf", one_force_shape=one)
+        trainer = Trainer(labelled, config, small_descriptor(), progress=False)
+        batches = [trainer.schedule.draw(s) for s in range(trainer.config.steps)]
+        shapes[one] = {trainer.batch_inputs(b.step).sizes() for b in batches if b.kind == "force"}
+        trainer.run()
+        trained[one] = trainer
+    sfs = trained[True].model.descriptor
+    sizes = [
+        sfs.moving_inputs(sfs.inputs(sfs.pairs(labelled[b.frame])), np.unique(b.components // 3)).sizes()
+        for b in batches
+        if b.kind == "force"
+    ]
+    assert shapes[True] == {tuple(np.max(sizes, axis=0) + 2)} and len(shapes[False]) > 1
+    one, growing = trained[True], trained[False]
+    np.testing.assert_allclose(one.model.get_weights(), growing.model.get_weights(), rtol=1e-10)
+    np.testing.assert_allclose(one.history["l2"], growing.history["l2"], rtol=1e-10)
+
+
 def test_trainer_split_scaling_and_reference_energies_use_training_set_only(descriptor, labelled):
     trainer = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
     assert len(trainer.train_frames) == 8 and len(trainer.validation_frames) == 2

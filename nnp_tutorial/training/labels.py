@@ -244,6 +244,27 @@ class LabelFunctions:
         inputs = sfs.inputs(sfs.pairs(atoms)) if inputs is None else inputs
         return sfs.padded(sfs.moving_inputs(inputs, np.unique(np.asarray(components) // 3)), kind="moving")
 
+    def reserve_force_shape(self, structures: list[Atoms], batches: list[Batch]) -> None:
+        """Pad the moving inputs of all ``batches`` to one shape: their largest.
+
+        The force functions are then compiled once (about 6 s and 0.2 GB per
+        compiled shape) instead of once per bucket the batches fall into, at the
+        cost of padding the smaller batches. Costs one neighbour list per drawn
+        structure and the moving-term selection of every force batch beforehand.
+        """
+        sfs = self.model.descriptor
+        by_frame: dict[int, list[np.ndarray]] = {}
+        for batch in batches:
+            if batch.kind == "force":
+                by_frame.setdefault(batch.frame, []).append(batch.components)
+        largest: dict[tuple[int, ...], np.ndarray] = {}
+        for frame, drawn in by_frame.items():
+            inputs = sfs.inputs(sfs.pairs(structures[frame]))
+            for components in drawn:
+                sizes = sfs.moving_inputs(inputs, np.unique(components // 3)).sizes()
+                largest[inputs.n_rows] = np.maximum(largest.get(inputs.n_rows, 0), sizes)
+        sfs.reserve({key: tuple(int(x) for x in sizes) for key, sizes in largest.items()}, kind="moving")
+
     def _force_arguments(
         self, descriptors, atoms: Atoms, components: np.ndarray, moving: DescriptorInputs | None
     ) -> tuple:

@@ -93,6 +93,12 @@ class TrainingConfig:
         Steps between validations on the subset.
     checkpoint_every : int
         Steps between checkpoints (0: only at the end and on interruption).
+    one_force_shape : bool
+        Pad the force batches of all ``steps`` to the largest of them, found
+        before training (:meth:`~nnp_tutorial.training.labels.LabelFunctions.reserve_force_shape`):
+        one XLA compilation of the force Jacobian instead of one per bucket —
+        for short runs in notebooks, where each compilation's ~6 s and ~0.2 GB
+        count; long runs (False) let the buckets follow the batches.
     """
 
     optimizer: str = "ekf"
@@ -112,6 +118,7 @@ class TrainingConfig:
     validation_subset: int = 32
     validate_every: int = 500
     checkpoint_every: int = 5000
+    one_force_shape: bool = False
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -201,6 +208,8 @@ class Trainer:
             force_weight=config.force_weight,
             seed=config.seed,
         )
+        if config.one_force_shape:
+            self.labels.reserve_force_shape(structures, [self.schedule.draw(t) for t in range(config.steps)])
         self.initial_weights = self.model.get_weights()
         self._start_over()
 

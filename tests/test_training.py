@@ -8,6 +8,8 @@ uninterrupted run for the resumed one.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -268,6 +270,23 @@ def test_resumed_run_reproduces_uninterrupted_run(descriptor, labelled, tmp_path
     a, b = full.history, resumed.history
     np.testing.assert_array_equal(a["l2"].to_numpy(), b["l2"].to_numpy())
     assert a.loc[a.kind != "initial", "weight_distance"].iloc[-1] > 0
+
+
+def test_checkpoint_without_a_newer_config_field_resumes_with_its_default(descriptor, labelled, tmp_path):
+    first = Trainer(labelled, small_config("ekf", steps=5), descriptor, progress=False)
+    first.run(checkpoint=tmp_path / "ck.npz")
+    with np.load(tmp_path / "ck.npz") as data:
+        arrays = dict(data)
+    config = json.loads(str(arrays["config"]))
+    del config["one_force_shape"]  # as written before the field existed
+    np.savez(tmp_path / "old.npz", **{**arrays, "config": np.array(json.dumps(config))})
+    resumed = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
+    resumed.load_checkpoint(tmp_path / "old.npz")
+    assert resumed.step == 5
+    np.testing.assert_array_equal(resumed.model.get_weights(), first.model.get_weights())
+    changed = Trainer(labelled, small_config("ekf", one_force_shape=True), small_descriptor(), progress=False)
+    with pytest.raises(ValueError, match=r"different configuration \(one_force_shape\)"):
+        changed.load_checkpoint(tmp_path / "old.npz")
 
 
 def test_prepared_inputs_change_nothing(descriptor, labelled):

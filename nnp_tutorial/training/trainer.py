@@ -442,9 +442,13 @@ class Trainer:
             np.savez(handle, **arrays)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Restore a checkpoint written by a run with the same configuration."""
+        """Restore a checkpoint written by a run with the same configuration.
+
+        Fields missing from the checkpoint's configuration (written before they
+        existed) count as their defaults.
+        """
         with np.load(path) as data:
-            saved = json.loads(str(data["config"]))
+            saved = {**asdict(TrainingConfig()), **json.loads(str(data["config"]))}
             mine = asdict(self.config)
             different = {k for k in mine if k not in ("steps",) and saved.get(k) != mine[k]}
             if different:

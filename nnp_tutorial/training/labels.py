@@ -251,6 +251,8 @@ class LabelFunctions:
         compiled shape) instead of once per bucket the batches fall into, at the
         cost of padding the smaller batches. Costs one neighbour list per drawn
         structure and the moving-term selection of every force batch beforehand.
+        The shape is kept by the descriptor, so other trainers sharing it pad
+        their force batches to it too (same numbers, more padded work).
         """
         sfs = self.model.descriptor
         by_frame: dict[int, list[np.ndarray]] = {}

@@ -27,3 +27,17 @@ def results_path(*parts: str, must_exist: bool = True) -> Path:
             "(run the notebook with recompute=True, or the command in its README section, to make it)"
         )
     return path
+
+
+def table_file(directory: str | Path, name: str) -> Path:
+    """``directory/name``, a CSV table a run wrote, or its gzipped copy ``name.gz`` (``data/results``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither exists.
+    """
+    for path in (Path(directory) / name, Path(directory) / f"{name}.gz"):
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"{directory} holds neither {name} nor {name}.gz")

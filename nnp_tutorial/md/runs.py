@@ -52,6 +52,7 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..errors import CalculationFailed, InputError
+from ..results import table_file
 from .ensembles import make_dynamics
 from .stability import Instability, StabilityCriteria, StabilityMonitor
 from .thermo import ThermoLog, read_thermo, thermo_row, truncate_thermo
@@ -273,8 +274,7 @@ def load_run(out_dir: str | Path) -> MDRun:
     instability = None
     if summary["status"] == "unstable":
         instability = Instability(summary["reason"], summary["failure_step"], summary["failure_time_ps"])
-    thermo_file = out / THERMO_FILE
-    thermo = read_thermo(thermo_file if thermo_file.exists() else thermo_file.with_suffix(".csv.gz"))
+    thermo = read_thermo(table_file(out, THERMO_FILE))
     return MDRun(out, summary["status"], summary["steps_done"], instability, thermo, summary)
 
 

@@ -242,7 +242,7 @@ class LabelFunctions:
         """
         sfs = self.model.descriptor
         inputs = sfs.inputs(sfs.pairs(atoms)) if inputs is None else inputs
-        return sfs.padded(sfs.moving_inputs(inputs, np.unique(np.asarray(components) // 3)), kind="moving")
+        return sfs.padded(sfs.moving_inputs(inputs, np.asarray(components) // 3), kind="moving")
 
     def reserve_force_shape(self, structures: list[Atoms], batches: list[Batch]) -> None:
         """Pad the moving inputs of all ``batches`` to one shape: their largest.
@@ -263,7 +263,7 @@ class LabelFunctions:
         for frame, drawn in by_frame.items():
             inputs = sfs.inputs(sfs.pairs(structures[frame]))
             for components in drawn:
-                sizes = sfs.moving_inputs(inputs, np.unique(components // 3)).sizes()
+                sizes = sfs.moving_inputs(inputs, components // 3).sizes()
                 largest[inputs.n_rows] = np.maximum(largest.get(inputs.n_rows, 0), sizes)
         sfs.reserve({key: tuple(int(x) for x in sizes) for key, sizes in largest.items()}, kind="moving")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io._atomic import atomic_write
+from ..results import table_file
 from .plots import plot_training_curves
 from .trainer import Trainer
 
@@ -76,10 +77,7 @@ def read_training_run(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
         If the directory holds no history or no summary.
     """
     out = Path(out_dir)
-    candidates = [out / "history.csv", out / "history.csv.gz"]
-    history = next((path for path in candidates if path.is_file()), None)
-    if history is None:
-        raise FileNotFoundError(f"{out} holds neither history.csv nor history.csv.gz")
+    history = table_file(out, "history.csv")
     with open(out / "summary.json") as handle:
         summary = json.load(handle)
     return pd.read_csv(history), summary

@@ -650,3 +650,22 @@ def ground_truth(teacher: str = "blyp"):
     from .results import results_path
 
     return pd.read_csv(results_path(f"teacher_{teacher}_ground_truth.csv"), comment="#")
+
+
+def student_results(teacher: str = "blyp"):
+    """The teacher–student study (``data/results/teacher_<teacher>/students.csv``).
+
+    One row per student network trained on the teacher's data set: ``optimizer``,
+    ``learning_rate``, ``seed``, ``updates``, ``training_min``, validation RMSEs
+    (``energy_rmse_meV_per_atom``, ``force_rmse_meV_per_A``), and the outcome of its
+    NPT run at 330 K and 1 bar: ``npt_status`` (``completed`` or ``unstable``),
+    ``npt_ps``, ``failure_ps`` and ``failure_reason``, ``density_second_half`` ±
+    ``density_error`` (g/ml, completed runs), ``density_last_ps`` (g/ml), and the
+    commands. The file's ``#`` header says how the runs were made; the NPT runs of
+    the longer-trained students are under ``data/results/md/npt330_student_*``.
+    """
+    import pandas as pd
+
+    from .results import results_path
+
+    return pd.read_csv(results_path(f"teacher_{teacher}", "students.csv"), comment="#")

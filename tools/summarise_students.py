@@ -1,0 +1,96 @@
+"""Table of the teacher–student study: validation RMSEs and the NPT outcome of each student.
+
+Each argument is an output directory of ``nnp-tutorial train``; the NPT run of that
+student is the output directory of ``nnp-tutorial md`` next to it with the suffix
+``--md-suffix`` (default ``_npt330``), when it exists. One row per student:
+
+* training: optimiser, learning rate, seed, updates done, wall time (min), validation
+  RMSEs on the full validation set (meV/atom, meV/Å) and the command;
+* NPT: status (``completed`` or ``unstable``), simulated time (ps), failure time and
+  reason, mean density over the second half of a completed run with the standard error
+  of 5 blocks (g/ml, :func:`nnp_tutorial.md.mean_density`), the mean density over the
+  last simulated picosecond (shows a run that is still drifting), the position (Å) and
+  height of the first g_OO(r) peak over the second half of a completed run, and the command.
+
+Usage (what made ``data/results/teacher_blyp/students.csv``; see that file's header)::
+
+    python tools/summarise_students.py runs/students/*_s? runs/students/long/*_s? \\
+        runs/students/long90/*_s? runs/students/long160/*_s? \\
+        --out data/results/teacher_blyp/students.csv --comment "..." --comment "..."
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from nnp_tutorial.md import load_run, mean_density
+
+
+def student_row(train_dir: Path, md_suffix: str) -> dict:
+    """One row of the table for the student trained in ``train_dir``."""
+    summary_file = train_dir / "summary.json"
+    if not summary_file.is_file():
+        raise SystemExit(f"{train_dir}: no summary.json (not an output directory of `nnp-tutorial train`?)")
+    training = json.loads(summary_file.read_text())
+    validation = training["validation"]
+    row: dict = {
+        "optimizer": training["config"]["optimizer"],
+        "learning_rate": training["config"]["learning_rate"],
+        "seed": training["config"]["seed"],
+        "updates": training["steps_done"],
+        "training_min": round(training["wall_time_s"] / 60, 1),
+        "energy_rmse_meV_per_atom": round(validation["energy_rmse_meV_per_atom"], 2),
+        "force_rmse_meV_per_A": round(validation["force_rmse_meV_per_A"], 1),
+        "train_command": training["command"],
+    }
+    md_dir = train_dir.with_name(train_dir.name + md_suffix)
+    if not (md_dir / "summary.json").is_file():
+        return row
+    run = load_run(md_dir)
+    thermo = run.thermo
+    last = float(thermo["time_ps"].iloc[-1])
+    last_ps = thermo.loc[thermo["time_ps"] >= last - 1.0, "density_g_per_ml"]
+    row |= {
+        "npt_status": run.status,
+        "npt_ps": round(last, 2),
+        "failure_ps": run.instability.time_ps if run.instability else None,
+        "failure_reason": run.instability.reason if run.instability else None,
+        "density_second_half": None,
+        "density_error": None,
+        "density_last_ps": round(float(last_ps.mean()), 3),
+        "gOO_first_peak_A": None,
+        "gOO_first_peak": None,
+        "md_command": run.summary.get("command"),
+    }
+    if run.status == "completed":
+        density = mean_density(thermo)
+        row["density_second_half"], row["density_error"] = round(density.mean, 3), round(density.sem, 3)
+        rdf = run.summary["analysis"]["rdf"]  # g_OO of the second half, as `nnp-tutorial md` found it
+        row["gOO_first_peak_A"], row["gOO_first_peak"] = rdf["first_peak_r_A"], round(rdf["first_peak_g"], 2)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("train_dirs", nargs="+", type=Path, help="output directories of `nnp-tutorial train`")
+    parser.add_argument("--md-suffix", default="_npt330", help="suffix of the NPT run directories")
+    parser.add_argument("--out", type=Path, help="CSV file to write (default: print only)")
+    parser.add_argument("--comment", action="append", default=[], help="a '# ' line of the CSV header")
+    args = parser.parse_args()
+
+    table = pd.DataFrame([student_row(d, args.md_suffix) for d in args.train_dirs])
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        print(table.drop(columns=[c for c in table.columns if c.endswith("command")]).to_string())
+    if args.out:
+        with open(args.out, "w") as out:
+            out.writelines(f"# {line}\n" for line in args.comment)
+            table.to_csv(out, index=False)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

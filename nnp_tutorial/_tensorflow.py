@@ -16,10 +16,19 @@ file descriptor 2 redirected to a temporary file and writes back every line
 except these known notes, so real warnings and errors during the import still
 reach stderr. The command line calls it first; library users who import
 TensorFlow themselves see the two notes once.
+
+A second kind of noise comes from Python: after a few traces of one
+``tf.function`` TensorFlow warns that it "triggered tf.function retracing"
+and suggests a bug. The compiled functions of this package are traced once
+per composition and padded shape on purpose (``ShapeBuckets``), so a data
+set with several compositions triggers the warning in correct use.
+:class:`ExpectedRetracing`, installed on the ``tensorflow`` logger when the
+package is imported, drops that warning for this package's functions only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -33,6 +42,18 @@ _NOISE = re.compile(
     r"|This TensorFlow binary is optimized).*"
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
 )
+
+
+#: Classes whose compiled methods are retraced per composition and padded shape by design.
+_OWN_FUNCTIONS = re.compile(r"\b(?:BehlerParrinelloNetwork|SymmetryFunctionSet|LabelFunctions)\.")
+
+
+class ExpectedRetracing(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning for this package's functions."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and _OWN_FUNCTIONS.search(message))
 
 
 def is_noise(line: str) -> bool:

@@ -261,3 +261,27 @@ def test_only_known_tensorflow_notes_are_filtered():
     ]
     assert all(_tensorflow.is_noise(line + "\n") for line in notes)
     assert not any(_tensorflow.is_noise(line) for line in kept)
+
+
+def test_retracing_warnings_are_dropped_for_our_compiled_functions_only(caplog):
+    """Our functions retrace per composition by design; other functions' retracing is still reported."""
+    import logging
+
+    import tensorflow as tf
+
+    tail = " triggered tf.function retracing. Tracing is expensive and the excessive number of tracings ..."
+    ours = (
+        "5 out of the last 14 calls to <bound method BehlerParrinelloNetwork._evaluate of "
+        "BehlerParrinelloNetwork(H: 27-25-25-1; O: 30-25-25-1; 2827 weights)>" + tail
+    )
+
+    @tf.function(autograph=False)
+    def doubled(x):
+        return 2.0 * x
+
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        logging.getLogger("tensorflow").warning(ours)  # as TensorFlow words it for the model
+        for n in range(1, 8):  # a new shape each call: TensorFlow warns from the 5th trace on
+            doubled(tf.zeros(n))
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages and all("calls to <function" in m and "doubled" in m for m in messages), messages

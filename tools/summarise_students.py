@@ -10,7 +10,12 @@ student is the output directory of ``nnp-tutorial md`` next to it with the suffi
   reason, mean density over the second half of a completed run with the standard error
   of 5 blocks (g/ml, :func:`nnp_tutorial.md.mean_density`), the mean density over the
   last simulated picosecond (shows a run that is still drifting), the position (Å) and
-  height of the first g_OO(r) peak over the second half of a completed run, and the command.
+  height of the first g_OO(r) peak over the second half of a completed run, and the command;
+* the teacher's verdict on the configurations the student visited: ``--frames`` frames of
+  the second half of a completed run's trajectory, labelled by the teacher, give the
+  student's mean energy error (meV/atom, signed: negative = the student binds too
+  strongly) and force RMSE (meV/Å) there — the errors that the validation set, drawn
+  from the teacher's own configurations, does not see.
 
 Usage (what made ``data/results/teacher_blyp/students.csv``; see that file's header)::
 
@@ -25,12 +30,29 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.io import Trajectory
 
+from nnp_tutorial import datasets
+from nnp_tutorial.evaluation import ErrorSummary, evaluate_errors
 from nnp_tutorial.md import load_run, mean_density
+from nnp_tutorial.model import BehlerParrinelloNetwork
 
 
-def student_row(train_dir: Path, md_suffix: str) -> dict:
+def errors_on_own_frames(student, teacher, trajectory: Path, n_frames: int) -> ErrorSummary:
+    """The student's errors against the teacher on ``n_frames`` frames of the trajectory's second half."""
+    with Trajectory(trajectory) as frames:
+        picked = np.linspace(len(frames) // 2, len(frames) - 1, n_frames).astype(int)
+        structures = [frames[int(i)] for i in picked]
+    for atoms in structures:
+        label = teacher.evaluate(atoms)
+        atoms.calc = SinglePointCalculator(atoms, energy=label.energy, forces=label.forces)
+    return evaluate_errors(student, structures, progress=False)
+
+
+def student_row(train_dir: Path, md_suffix: str, teacher, n_frames: int) -> dict:
     """One row of the table for the student trained in ``train_dir``."""
     summary_file = train_dir / "summary.json"
     if not summary_file.is_file():
@@ -64,6 +86,8 @@ def student_row(train_dir: Path, md_suffix: str) -> dict:
         "density_last_ps": round(float(last_ps.mean()), 3),
         "gOO_first_peak_A": None,
         "gOO_first_peak": None,
+        "own_frames_energy_error_meV_per_atom": None,
+        "own_frames_force_rmse_meV_per_A": None,
         "md_command": run.summary.get("command"),
     }
     if run.status == "completed":
@@ -71,6 +95,10 @@ def student_row(train_dir: Path, md_suffix: str) -> dict:
         row["density_second_half"], row["density_error"] = round(density.mean, 3), round(density.sem, 3)
         rdf = run.summary["analysis"]["rdf"]  # g_OO of the second half, as `nnp-tutorial md` found it
         row["gOO_first_peak_A"], row["gOO_first_peak"] = rdf["first_peak_r_A"], round(rdf["first_peak_g"], 2)
+        student = BehlerParrinelloNetwork.from_n2p2(train_dir / "model")
+        errors = errors_on_own_frames(student, teacher, md_dir / "md.traj", n_frames)
+        row["own_frames_energy_error_meV_per_atom"] = round(errors.energy_offset, 1)
+        row["own_frames_force_rmse_meV_per_A"] = round(errors.force_rmse)
     return row
 
 
@@ -78,11 +106,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("train_dirs", nargs="+", type=Path, help="output directories of `nnp-tutorial train`")
     parser.add_argument("--md-suffix", default="_npt330", help="suffix of the NPT run directories")
+    parser.add_argument("--teacher", default="nnp-blyp-morawietz2016", help="the labelling potential")
+    parser.add_argument("--frames", type=int, default=20, help="frames of each run judged by the teacher")
     parser.add_argument("--out", type=Path, help="CSV file to write (default: print only)")
     parser.add_argument("--comment", action="append", default=[], help="a '# ' line of the CSV header")
     args = parser.parse_args()
 
-    table = pd.DataFrame([student_row(d, args.md_suffix) for d in args.train_dirs])
+    teacher = datasets.load_potential(args.teacher)
+    table = pd.DataFrame([student_row(d, args.md_suffix, teacher, args.frames) for d in args.train_dirs])
     with pd.option_context("display.width", 250, "display.max_columns", None):
         print(table.drop(columns=[c for c in table.columns if c.endswith("command")]).to_string())
     if args.out:

@@ -660,9 +660,12 @@ def student_results(teacher: str = "blyp"):
     (``energy_rmse_meV_per_atom``, ``force_rmse_meV_per_A``), and the outcome of its
     NPT run at 330 K and 1 bar: ``npt_status`` (``completed`` or ``unstable``),
     ``npt_ps``, ``failure_ps`` and ``failure_reason``, ``density_second_half`` ±
-    ``density_error`` (g/ml, completed runs), ``density_last_ps`` (g/ml), and the
-    commands. The file's ``#`` header says how the runs were made; the NPT runs of
-    the longer-trained students are under ``data/results/md/npt330_student_*``.
+    ``density_error`` (g/ml, completed runs), ``density_last_ps`` (g/ml), the first
+    g_OO(r) peak (``gOO_first_peak_A``, Å, and ``gOO_first_peak``), the student's
+    errors against the teacher on frames of its own NPT run
+    (``own_frames_energy_error_meV_per_atom``, signed; ``own_frames_force_rmse_meV_per_A``),
+    and the commands. The file's ``#`` header says how the runs were made; the NPT runs
+    of the longer-trained students are under ``data/results/md/npt330_student_*``.
     """
     import pandas as pd
 

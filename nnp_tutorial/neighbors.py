@@ -4,8 +4,8 @@ Pairs come from `vesin <https://github.com/Luthaf/vesin>`_ (cell lists in C++),
 which handles any cell, triclinic ones and boxes shorter than twice the cutoff
 included (an atom then meets several images of the same neighbour). Triples
 ``(i; j, k)`` with ``j`` and ``k`` two different neighbour entries of the same
-central atom are built from the pair list with vectorised index arithmetic —
-no Python loop over atoms.
+central atom are built from the pair list by a loop compiled with
+`numba <https://numba.pydata.org>`_ — no Python loop over atoms.
 
 Pair order
 ----------
@@ -18,8 +18,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from vesin import NeighborList
+
+
+@numba.njit(nogil=True, cache=True)
+def _counting_sort(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable sorting order of integer ``keys`` in ``[0, n_keys)``, and where each key starts.
+
+    Returns ``order`` (n,) and ``starts`` (n_keys + 1,): the sorted keys equal to
+    ``k`` are ``order[starts[k]:starts[k + 1]]``. O(n + n_keys), no comparisons.
+    """
+    starts = np.zeros(n_keys + 1, np.int64)
+    for k in keys:
+        starts[k + 1] += 1
+    for k in range(n_keys):
+        starts[k + 1] += starts[k]
+    fill = starts[:-1].copy()
+    order = np.empty(len(keys), np.int64)
+    for p in range(len(keys)):
+        order[fill[keys[p]]] = p
+        fill[keys[p]] += 1
+    return order, starts
 
 
 @dataclass
@@ -50,24 +71,15 @@ class PairList:
     def __post_init__(self) -> None:
         n_atoms, ns = len(self.species), self.n_species
         block = self.species[self.centers] * ns + self.species[self.neighbors]  # (n_pairs,)
-        key = block * n_atoms + self.centers
-        if len(self.centers) and (np.diff(self.centers) >= 0).all():
-            # already grouped by centre (as vesin returns them): a stable radix sort
-            # of the small element-pair code gives the same order, ~10x faster
-            order = np.argsort(block.astype(np.uint8 if ns * ns <= 256 else np.int64), kind="stable")
-        else:
-            order = np.argsort(key, kind="stable")
+        order, starts = _counting_sort(block * n_atoms + self.centers, ns * ns * n_atoms)
         for name in ("centers", "neighbors", "vectors", "shifts"):
             setattr(self, name, getattr(self, name)[order])
-        key = key[order]
         # block (i, e): the pairs of centre i whose neighbour has element e
         block_key = (self.species[:, None] * ns + np.arange(ns)[None, :]) * n_atoms + np.arange(n_atoms)[
             :, None
         ]
-        self.block_start = np.searchsorted(key, block_key, side="left")  # (n_atoms, n_species)
-        self.block_count = np.searchsorted(key, block_key, side="right") - self.block_start
-        self.vectors32 = self.vectors.astype(np.float32)  # for fast geometric filters
-        self.squared32 = np.einsum("ij,ij->i", self.vectors32, self.vectors32)  # (n_pairs,) Å²
+        self.block_start = starts[block_key]  # (n_atoms, n_species)
+        self.block_count = starts[block_key + 1] - self.block_start
 
     def __len__(self) -> int:
         return len(self.centers)
@@ -124,13 +136,15 @@ def neighbor_pairs(
     cell = np.asarray(cell, dtype=np.float64)
     if not pbc.any():
         cell = np.zeros((3, 3))
-    calculator = NeighborList(cutoff=cutoff, full_list=True)
+    # the half list (each pair once) is ~30 % faster to search; the reversed copies complete it
+    calculator = NeighborList(cutoff=cutoff, full_list=False)
     i, j, shifts, vectors = calculator.compute(positions, cell, pbc.tolist(), quantities="ijSD")
+    i, j, shifts = i.astype(np.int64), j.astype(np.int64), shifts.astype(np.int64)
     return PairList(
-        i.astype(np.int64),
-        j.astype(np.int64),
-        vectors,
-        shifts.astype(np.int64),
+        np.concatenate([i, j]),
+        np.concatenate([j, i]),
+        np.concatenate([vectors, -vectors]),
+        np.concatenate([shifts, -shifts]),
         np.asarray(species, dtype=np.int64),
         n_species,
     )
@@ -147,16 +161,57 @@ def ragged_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(counts.sum()) - np.repeat(starts, counts)
 
 
+@numba.njit(nogil=True, cache=True)
+def _kept_triples(vectors, centers, s1, n1, s2, n2, same, max_squared):
+    """Pair indices (p, q) of the triples of ``centers`` with r_jk^2 < ``max_squared``.
+
+    Every candidate is written and the write position advances only for kept
+    ones (no unpredictable branch: about three times faster than ``if``). The
+    kept triples are returned in a spread order (see :func:`triples`).
+    """
+    n_candidates = 0
+    for i in centers:
+        n_candidates += n1[i] * (n1[i] - 1) // 2 if same else n1[i] * n2[i]
+    p = np.empty(n_candidates, np.int32)
+    q = np.empty(n_candidates, np.int32)
+    t = 0
+    for i in centers:
+        for a in range(n1[i]):
+            pj = s1[i] + a
+            x, y, z = vectors[pj, 0], vectors[pj, 1], vectors[pj, 2]
+            rj2 = x * x + y * y + z * z
+            for b in range(a + 1 if same else 0, n2[i]):
+                pk = s2[i] + b
+                xk, yk, zk = vectors[pk, 0], vectors[pk, 1], vectors[pk, 2]
+                rjk2 = rj2 + xk * xk + yk * yk + zk * zk - 2.0 * (x * xk + y * yk + z * zk)
+                p[t] = pj
+                q[t] = pk
+                t += rjk2 < max_squared
+    # interleave 16 equal runs of the kept triples (a cache-friendly permutation
+    # under which consecutive triples belong to different centres)
+    runs = 16
+    length = (t + runs - 1) // runs
+    spread_p = np.empty(t, np.int32)
+    spread_q = np.empty(t, np.int32)
+    u = 0
+    for k in range(length):
+        for v in range(k, t, length):
+            spread_p[u] = p[v]
+            spread_q[u] = q[v]
+            u += 1
+    return spread_p, spread_q
+
+
 def triples(
     pairs: PairList, center: int, e1: int, e2: int, max_rjk: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unordered neighbour pairs ``{j, k}`` of centres with element ``center``.
 
-    For every centre the candidates form a dense block (neighbours of element
-    ``e1`` × neighbours of element ``e2``, upper triangle if ``e1 == e2``); all
-    centres are handled at once as a padded ``(centres, n1, n2)`` array, and
-    ``r_jk`` comes from a batched matrix product, so no Python loop runs over
-    atoms and no large random gather is needed.
+    For every centre the candidates are its neighbours of element ``e1`` ×
+    its neighbours of element ``e2`` (``j`` before ``k`` if ``e1 == e2``), two
+    contiguous blocks of the pair list; a compiled loop (numba, GIL released)
+    visits them and keeps those with ``r_jk < max_rjk`` — no Python loop over
+    atoms.
 
     Parameters
     ----------
@@ -175,30 +230,21 @@ def triples(
     -------
     p, q : ndarray of shape (n_triples,), int32
         Pair indices of ``i → j`` and ``i → k``; each unordered combination of
-        two different neighbour entries appears once, grouped by centre.
+        two different neighbour entries appears once. The order is spread out
+        (consecutive triples belong to different centres): the compiled graph
+        sums the triples onto their centres and pairs with scatter-adds, and
+        with this order its evaluation of a 192-atom water frame is 5 % (float64)
+        to 11 % (float32) faster than with the triples grouped by centre.
     """
     centers = np.flatnonzero(pairs.species == center)
-    n1, n2 = pairs.block_count[centers, e1], pairs.block_count[centers, e2]
-    s1, s2 = pairs.block_start[centers, e1], pairs.block_start[centers, e2]
-    m1, m2 = int(n1.max(initial=0)), int(n2.max(initial=0))
-    a, b = np.arange(m1), np.arange(m2)
-    valid = (a[None, :, None] < n1[:, None, None]) & (b[None, None, :] < n2[:, None, None])  # (C, m1, m2)
-    if e1 == e2:
-        valid &= a[:, None] < b[None, :]
-    if max_rjk is not None and valid.any():
-        # r_jk^2 = r_ij^2 + r_ik^2 - 2 D_ij.D_ik in float32 (half the memory traffic);
-        # its error (~1e-6 relative) is far below the 1e-5 relative margin.
-        last = len(pairs.vectors) - 1
-        i1 = np.minimum(s1[:, None] + a, last)  # (C, m1) pair indices, clipped padding
-        i2 = np.minimum(s2[:, None] + b, last)  # (C, m2)
-        v32, r32 = pairs.vectors32, pairs.squared32
-        squared = np.matmul(v32[i1], v32[i2].transpose(0, 2, 1))  # (C, m1, m2)
-        squared *= -2.0
-        squared += r32[i1][:, :, None]
-        squared += r32[i2][:, None, :]
-        valid &= squared < np.float32(max_rjk**2 * (1.0 + 1e-5))
-    flat = np.flatnonzero(valid)
-    row = flat // max(m2, 1)  # centre * m1 + j
-    p = (s1[:, None] + a).astype(np.int32).ravel()[row]
-    q = (s2[:, None] + b).astype(np.int32).ravel()[(row // max(m1, 1)) * m2 + (flat - row * m2)]
-    return p, q
+    limit = np.inf if max_rjk is None else (max_rjk * (1.0 + 1e-5)) ** 2
+    return _kept_triples(
+        pairs.vectors,
+        centers,
+        pairs.block_start[:, e1],
+        pairs.block_count[:, e1],
+        pairs.block_start[:, e2],
+        pairs.block_count[:, e2],
+        e1 == e2,
+        limit,
+    )

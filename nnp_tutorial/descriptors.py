@@ -32,6 +32,7 @@ Example
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -127,6 +128,9 @@ class DescriptorInputs:
             [tf.constant(q, tf.int32) for _, q in self.angular],
         )
 
+
+#: Builds the triples of the angular groups two at a time (the loop releases the GIL).
+_TRIPLE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="triples")
 
 #: Growth factor of the shape buckets per kind of input (see :meth:`SymmetryFunctionSet.padded`).
 #: The inputs of force labels (:meth:`SymmetryFunctionSet.moving_inputs`) vary far more in size
@@ -236,25 +240,33 @@ def _integer_power(x: tf.Tensor, n: int) -> tf.Tensor:
 class AngularTerms(_TermGroup):
     r"""Type-3 or type-9 functions of one group, summed over triples, with an analytic gradient.
 
-    For each triple and function ``k`` the term is
-    :math:`V_k = A_k(\cos\theta)\, X_k(S_k)\, F` with
-    :math:`A_k = 2^{1-\zeta}\max(1+\lambda\cos\theta, 0)^\zeta`,
-    :math:`X_k = e^{-\eta S_k}`, :math:`S_k = (r_{ij}-r_s)^2 + (r_{ik}-r_s)^2 [+ (r_{jk}-r_s)^2]`
-    and :math:`F = f_c(r_{ij}) f_c(r_{ik}) [f_c(r_{jk})]`.
-
-    The gradient with respect to the pair vectors is written out by hand
-    (``tf.custom_gradient``): given the upstream :math:`w_k = \partial L/\partial G_k`
-    of each triple's centre,
+    For each triple and function ``k`` the term is :math:`V_k = A_k(\cos\theta)\, X_k` with
+    :math:`A_k = 2^{1-\zeta}\max(1+\lambda\cos\theta, 0)^\zeta` and the radial part
 
     .. math::
 
-        \frac{\partial L}{\partial r_{ij}} = -2F\sum_k w_k V_k' \eta_k (r_{ij}-r_{s,k})
-        + f_c'(r_{ij}) \frac{F}{f_c(r_{ij})}\sum_k w_k V_k',\qquad V_k' = A_k X_k,
+        X_k = P_k(r_{ij})\, P_k(r_{ik})\, [P_k(r_{jk})],\qquad
+        P_k(r) = f_c(r)\, e^{-\eta_k (r - r_{s,k})^2},
 
-    (likewise for :math:`r_{ik}`, :math:`r_{jk}`),
-    :math:`\partial L/\partial\cos\theta = F\sum_k w_k A_k' X_k`,
-    chained to :math:`\mathbf D_{ij}, \mathbf D_{ik}` through
-    :math:`\partial r_{ij}/\partial\mathbf D_{ij} = \mathbf D_{ij}/r_{ij}`,
+    which is the usual :math:`e^{-\eta S_k} f_c(r_{ij}) f_c(r_{ik}) [f_c(r_{jk})]` written as a
+    product of one factor per side. The factors of the two sides that are pairs,
+    :math:`P(r_{ij})` and :math:`P(r_{ik})`, are computed once per pair and gathered; only
+    :math:`P(r_{jk})` is computed per triple. Functions that share :math:`(\eta, r_s)` share
+    :math:`X`, those that share :math:`(\lambda, \zeta)` share :math:`A`, and each shared factor is
+    computed once.
+
+    The gradient with respect to the pair vectors is written out by hand
+    (``tf.custom_gradient``): given the upstream :math:`w_k = \partial L/\partial G_k` of each
+    triple's centre, with :math:`g_X = \sum_{k \in X} w_k A_k` and
+    :math:`g_A = \sum_{k \in A} w_k X_k` (sums over the functions sharing that factor),
+
+    .. math::
+
+        \frac{\partial L}{\partial r_{ij}} = \sum_X g_X\, P_X'(r_{ij}) P_X(r_{ik}) [P_X(r_{jk})],
+        \qquad \frac{\partial L}{\partial\cos\theta} = \sum_A g_A A'(\cos\theta)
+
+    (likewise for :math:`r_{ik}`, :math:`r_{jk}`), chained to :math:`\mathbf D_{ij}, \mathbf D_{ik}`
+    through :math:`\partial r_{ij}/\partial\mathbf D_{ij} = \mathbf D_{ij}/r_{ij}`,
     :math:`\partial\cos\theta/\partial\mathbf D_{ij}
     = \mathbf D_{ik}/(r_{ij}r_{ik}) - \cos\theta\,\mathbf D_{ij}/r_{ij}^2`
     and :math:`\partial r_{jk}/\partial\mathbf D_{ij} = (\mathbf D_{ij}-\mathbf D_{ik})/r_{jk}`.
@@ -266,85 +278,83 @@ class AngularTerms(_TermGroup):
     def __init__(self, *args, narrow: bool) -> None:
         super().__init__(*args)
         self.narrow = narrow
-        self._eta = np.array([sf.eta for sf in self.functions])
-        self._rs = np.array([sf.rs for sf in self.functions])
+        #: distinct (lambda, zeta) and (eta, r_s), and the one of each function
+        self._angular_keys = sorted({(sf.lambda_, sf.zeta) for sf in self.functions})
+        self._radial_keys = sorted({(sf.eta, sf.rs) for sf in self.functions})
+        self._angular_of = [self._angular_keys.index((sf.lambda_, sf.zeta)) for sf in self.functions]
+        self._radial_of = [self._radial_keys.index((sf.eta, sf.rs)) for sf in self.functions]
 
-    def _angular(self, cos: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """A_k and dA_k/dcos for every function, each of shape (triples, K)."""
-        cache: dict[tuple[float, float], tuple[tf.Tensor, tf.Tensor]] = {}
+    def _angular(self, cos: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+        """A and dA/dcos for each distinct (lambda, zeta), each of shape (triples,)."""
         values, slopes = [], []
-        for sf in self.functions:
-            key = (sf.lambda_, sf.zeta)
-            if key not in cache:
-                base = tf.maximum(1.0 + sf.lambda_ * cos, 0.0)
-                zeta = sf.zeta
-                if float(zeta).is_integer():
-                    lower = _integer_power(base, int(zeta) - 1) if zeta > 1 else tf.ones_like(base)
-                else:
-                    lower = base ** (zeta - 1.0)
-                norm = 2.0 ** (1.0 - zeta)
-                slope = tf.where(base > 0.0, norm * zeta * sf.lambda_ * lower, tf.zeros_like(base))
-                cache[key] = (norm * lower * base, slope)
-            values.append(cache[key][0])
-            slopes.append(cache[key][1])
-        return tf.stack(values, axis=1), tf.stack(slopes, axis=1)  # (triples, K)
+        for lambda_, zeta in self._angular_keys:
+            base = tf.maximum(1.0 + lambda_ * cos, 0.0)
+            if float(zeta).is_integer():
+                lower = _integer_power(base, int(zeta) - 1) if zeta > 1 else tf.ones_like(base)
+            else:
+                lower = base ** (zeta - 1.0)
+            norm = 2.0 ** (1.0 - zeta)
+            values.append(norm * lower * base)
+            slopes.append(tf.where(base > 0.0, norm * zeta * lambda_ * lower, tf.zeros_like(base)))
+        return values, slopes
 
-    def _radial(self, squared_shift: dict[float, tf.Tensor]) -> tf.Tensor:
-        """X_k = exp(-eta_k S_k), shape (triples, K)."""
-        cache: dict[tuple[float, float], tf.Tensor] = {}
-        columns = []
-        for sf in self.functions:
-            key = (sf.eta, sf.rs)
-            if key not in cache:
-                cache[key] = tf.exp(-sf.eta * squared_shift[sf.rs])
-            columns.append(cache[key])
-        return tf.stack(columns, axis=1)  # (triples, K)
+    def _radial(self, r: tf.Tensor, cutoff: _BoundCutoff) -> tuple[tf.Tensor, tf.Tensor]:
+        """P(r) and dP/dr for each distinct (eta, r_s), each of shape (n, n_keys)."""
+        fc, dfc = cutoff.value_and_derivative(r, self.rc)
+        eta = tf.constant([e for e, _ in self._radial_keys], r.dtype)
+        rs = tf.constant([s for _, s in self._radial_keys], r.dtype)
+        shift = r[:, None] - rs
+        gauss = tf.exp(-eta * shift * shift)
+        return fc[:, None] * gauss, (dfc[:, None] - 2.0 * eta * shift * fc[:, None]) * gauss
 
     def __call__(self, vectors, rows, p, q, n_rows, cutoff) -> tf.Tensor:
         rows_p = tf.gather(rows, p)  # (triples,) output row of each triple's centre
-        eta, rs = tf.constant(self._eta, vectors.dtype), tf.constant(self._rs, vectors.dtype)
 
         @tf.custom_gradient
         def summed(vectors):
+            r = tf.norm(vectors, axis=1)  # (pairs,)
+            pair, pair_slope = self._radial(r, cutoff)  # (pairs, n_radial)
             dp, dq = tf.gather(vectors, p), tf.gather(vectors, q)  # (triples, 3) D_ij, D_ik
-            rij, rik = tf.norm(dp, axis=1), tf.norm(dq, axis=1)
+            rij, rik = tf.gather(r, p), tf.gather(r, q)
+            xij, xik = tf.gather(pair, p), tf.gather(pair, q)  # (triples, n_radial)
             dot = tf.reduce_sum(dp * dq, axis=1)
-            inverse = 1.0 / (rij * rik)
             cos = dot / (rij * rik)  # not dot * inverse: exact for exactly collinear triples
-            fij, dfij = cutoff.value_and_derivative(rij, self.rc)
-            fik, dfik = cutoff.value_and_derivative(rik, self.rc)
-            distances = [rij, rik]
             if self.narrow:
                 tiny = np.finfo(vectors.dtype.as_numpy_dtype).tiny
                 rjk = tf.sqrt(tf.maximum(rij * rij + rik * rik - 2.0 * dot, tiny))
-                fjk, dfjk = cutoff.value_and_derivative(rjk, self.rc)
-                distances.append(rjk)
+                xjk, xjk_slope = self._radial(rjk, cutoff)
+                radial = xij * xik * xjk  # (triples, n_radial) X
             else:
-                fjk, dfjk = tf.ones_like(rij), tf.zeros_like(rij)
-            product = fij * fik * fjk  # F
-            shifts = {rs_: tf.add_n([(d - rs_) ** 2 for d in distances]) for rs_ in set(self._rs)}
+                radial = xij * xik
             angular, slope = self._angular(cos)
-            radial = self._radial(shifts)
-            values = angular * radial * product[:, None]  # (triples, K)
+            values = tf.stack(
+                [angular[a] * radial[:, x] for a, x in zip(self._angular_of, self._radial_of)], axis=1
+            )  # (triples, K)
             out = tf.math.unsorted_segment_sum(values, rows_p, n_rows)  # (rows, K)
 
             def gradient(upstream):
                 w = tf.gather(upstream, rows_p)  # (triples, K) dL/dG of the triple's centre
-                weighted = w * angular * radial  # w_k A_k X_k
-                total = tf.reduce_sum(weighted, axis=1)
-                a = tf.reduce_sum(weighted * eta, axis=1)
-                b = tf.reduce_sum(weighted * (eta * rs), axis=1)
-
-                def d_distance(r, own_derivative, others):
-                    return -2.0 * product * (r * a - b) + own_derivative * others * total
-
-                s_ij = d_distance(rij, dfij, fik * fjk)
-                s_ik = d_distance(rik, dfik, fij * fjk)
-                s_cos = product * tf.reduce_sum(w * slope * radial, axis=1)
+                functions = list(enumerate(zip(self._angular_of, self._radial_of)))
+                g_radial = [  # dL/dX per radial key
+                    tf.add_n([w[:, k] * angular[a] for k, (a, x) in functions if x == key])
+                    for key in range(len(self._radial_keys))
+                ]
+                s_cos = tf.add_n(
+                    [
+                        slope[key] * tf.add_n([w[:, k] * radial[:, x] for k, (a, x) in functions if a == key])
+                        for key in range(len(self._angular_keys))
+                    ]
+                )
+                g_radial = tf.stack(g_radial, axis=1)  # (triples, n_radial)
+                others = xik * xjk if self.narrow else xik
+                s_ij = tf.reduce_sum(g_radial * tf.gather(pair_slope, p) * others, axis=1)
+                others = xij * xjk if self.narrow else xij
+                s_ik = tf.reduce_sum(g_radial * tf.gather(pair_slope, q) * others, axis=1)
+                inverse = 1.0 / (rij * rik)
                 gp = (s_cos * inverse)[:, None] * dq - (s_cos * cos / rij**2 - s_ij / rij)[:, None] * dp
                 gq = (s_cos * inverse)[:, None] * dp - (s_cos * cos / rik**2 - s_ik / rik)[:, None] * dq
                 if self.narrow:
-                    s_jk = d_distance(rjk, dfjk, fij * fik) / rjk
+                    s_jk = tf.reduce_sum(g_radial * xij * xik * xjk_slope, axis=1) / rjk
                     gp += s_jk[:, None] * (dp - dq)
                     gq -= s_jk[:, None] * (dp - dq)
                 n_pairs = tf.shape(vectors)[0]
@@ -468,9 +478,12 @@ class SymmetryFunctionSet:
             np.flatnonzero(pair_species == g.element * n_el + g.neighbors[0]).astype(np.int32)
             for g in self.radial_groups
         ]
-        angular = [
-            triples(pairs, g.element, *g.neighbors, g.rc if g.narrow else None) for g in self.angular_groups
-        ]
+        angular = list(
+            _TRIPLE_POOL.map(
+                lambda g: triples(pairs, g.element, *g.neighbors, g.rc if g.narrow else None),
+                self.angular_groups,
+            )
+        )
         return DescriptorInputs(
             pairs.vectors,
             rows[pairs.centers].astype(np.int32),

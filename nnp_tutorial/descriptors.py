@@ -41,7 +41,7 @@ from ase import Atoms
 
 from .cutoffs import get_cutoff
 from .errors import UnknownElementError
-from .neighbors import PairList, neighbor_pairs, triples
+from .neighbors import NeighborSearch, PairList, neighbor_pairs, triples
 from .symmetry_functions import AngularG3, RadialG2, SymmetryFunction, n2p2_sort_key, sort_elements
 
 
@@ -445,10 +445,16 @@ class SymmetryFunctionSet:
             )
         return np.array([index[s] for s in symbols], dtype=np.int64)
 
-    def pairs(self, atoms: Atoms) -> PairList:
-        """Neighbour pairs of ``atoms`` within :attr:`cutoff`."""
+    def pairs(self, atoms: Atoms, search: NeighborSearch | None = None) -> PairList:
+        """Neighbour pairs of ``atoms`` within :attr:`cutoff` (``search``: one kept between MD steps)."""
         return neighbor_pairs(
-            atoms.positions, atoms.cell.array, atoms.pbc, self.cutoff, self.species(atoms), len(self.elements)
+            atoms.positions,
+            atoms.cell.array,
+            atoms.pbc,
+            self.cutoff,
+            self.species(atoms),
+            len(self.elements),
+            search,
         )
 
     def inputs(

@@ -57,6 +57,7 @@ from .io import (
     write_scaling,
     write_weights,
 )
+from .neighbors import NeighborSearch
 from .scaling import InputScaling
 from .units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
 
@@ -293,7 +294,14 @@ class BehlerParrinelloNetwork:
         return energy, forces, virial, energies
 
     # -- numpy front end ------------------------------------------------------------
-    def evaluate(self, atoms: Atoms, *, dtype: str = "float64", max_triples: int = 2_000_000) -> Evaluation:
+    def evaluate(
+        self,
+        atoms: Atoms,
+        *,
+        dtype: str = "float64",
+        max_triples: int = 2_000_000,
+        neighbor_search: NeighborSearch | None = None,
+    ) -> Evaluation:
         """Energy, forces, atomic energies and stress of one structure.
 
         ``dtype="float32"`` runs the symmetry functions and networks in single
@@ -301,8 +309,11 @@ class BehlerParrinelloNetwork:
         summed in float64) — for MD, not for training or finite-difference tests.
         Large structures are processed in chunks of central atoms with at most
         about ``max_triples`` angular triples each, which bounds the memory.
+        ``neighbor_search`` is a :class:`~nnp_tutorial.neighbors.NeighborSearch`
+        kept from one MD step to the next (its Verlet cache saves most of the
+        neighbour search); the results are the same with or without it.
         """
-        pairs = self.descriptor.pairs(atoms)
+        pairs = self.descriptor.pairs(atoms, neighbor_search)
         n_atoms = len(atoms)
         species = pairs.species
         chunks = _center_chunks(pairs, max_triples)

@@ -43,6 +43,41 @@ def _counting_sort(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarra
     return order, starts
 
 
+@numba.njit(nogil=True, cache=True)
+def _canonical_order(
+    block_keys: np.ndarray, n_blocks: int, neighbors: np.ndarray, n_atoms: int, shifts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order of pairs by (block key, neighbour, cell shift), and where each block starts.
+
+    Three stable counting sorts, least significant key first (a radix sort). The
+    order depends only on the set of pairs, not on the order they came in, so a
+    search that finds the same pairs in another order gives the same arrays.
+    """
+    reach = 0
+    for s in shifts.ravel():
+        reach = max(reach, abs(s))
+    width = 2 * reach + 1
+    code = ((shifts[:, 0] + reach) * width + shifts[:, 1] + reach) * width + shifts[:, 2] + reach
+    order, _ = _counting_sort(code, width**3)
+    by_neighbor, _ = _counting_sort(neighbors[order], n_atoms)
+    order = order[by_neighbor]
+    by_block, starts = _counting_sort(block_keys[order], n_blocks)
+    return order[by_block], starts
+
+
+@numba.njit(nogil=True, cache=True)
+def _pair_vectors(
+    positions: np.ndarray, centers: np.ndarray, neighbors: np.ndarray, shifts: np.ndarray, cell: np.ndarray
+) -> np.ndarray:
+    """``r_j - r_i + S·cell`` for each pair, shape (n_pairs, 3), Å (one pass, no temporaries)."""
+    vectors = np.empty((len(centers), 3))
+    for p in range(len(centers)):
+        for d in range(3):
+            image = shifts[p, 0] * cell[0, d] + shifts[p, 1] * cell[1, d] + shifts[p, 2] * cell[2, d]
+            vectors[p, d] = positions[neighbors[p], d] - positions[centers[p], d] + image
+    return vectors
+
+
 @dataclass
 class PairList:
     """Directed neighbour pairs ``i → j`` with ``r_ij < cutoff``.
@@ -71,7 +106,9 @@ class PairList:
     def __post_init__(self) -> None:
         n_atoms, ns = len(self.species), self.n_species
         block = self.species[self.centers] * ns + self.species[self.neighbors]  # (n_pairs,)
-        order, starts = _counting_sort(block * n_atoms + self.centers, ns * ns * n_atoms)
+        order, starts = _canonical_order(
+            block * n_atoms + self.centers, ns * ns * n_atoms, self.neighbors, n_atoms, self.shifts
+        )
         for name in ("centers", "neighbors", "vectors", "shifts"):
             setattr(self, name, getattr(self, name)[order])
         # block (i, e): the pairs of centre i whose neighbour has element e
@@ -102,6 +139,44 @@ class PairList:
         )
 
 
+class NeighborSearch:
+    """Half neighbour lists from vesin that can reuse their candidates between MD steps.
+
+    With ``skin > 0`` it keeps vesin's Verlet cache: the pairs within
+    ``cutoff + skin`` are searched once, and later calls only recompute their
+    distances until an atom has moved more than ``skin / 2`` (vesin checks
+    this and searches again). vesin also searches again whenever the cell
+    changes, so a call whose cell differs from the previous call's (NPT, or a
+    new structure) gets a plain search instead of the larger cached one. The
+    pairs found are those of a plain search; only their order differs, and
+    :class:`PairList` puts them in a canonical order, so results do not depend
+    on when the cache was rebuilt.
+
+    Parameters
+    ----------
+    skin : float, default 0
+        Verlet skin, Å (0: search from scratch at every call).
+    """
+
+    def __init__(self, skin: float = 0.0) -> None:
+        if skin < 0:
+            raise ValueError(f"skin must be >= 0 Å, not {skin}")
+        self.skin = float(skin)
+        self._searches: dict[tuple[float, float], NeighborList] = {}
+        self._cell: np.ndarray | None = None
+
+    def __call__(
+        self, positions: np.ndarray, cell: np.ndarray, pbc: np.ndarray, cutoff: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Atom indices i, j and cell shifts S of each pair within ``cutoff``, once per pair."""
+        skin = self.skin if self._cell is not None and np.array_equal(cell, self._cell) else 0.0
+        self._cell = cell.copy()
+        key = (cutoff, skin)
+        if key not in self._searches:
+            self._searches[key] = NeighborList(cutoff=cutoff, full_list=False, skin=skin)
+        return self._searches[key].compute(positions, cell, pbc.tolist(), quantities="ijS")
+
+
 def neighbor_pairs(
     positions: np.ndarray,
     cell: np.ndarray,
@@ -109,6 +184,7 @@ def neighbor_pairs(
     cutoff: float,
     species: np.ndarray,
     n_species: int,
+    search: NeighborSearch | None = None,
 ) -> PairList:
     """Full (directed) neighbour list within ``cutoff``.
 
@@ -126,6 +202,8 @@ def neighbor_pairs(
         Element index of each atom.
     n_species : int
         Number of elements.
+    search : NeighborSearch, optional
+        A search that persists between calls (MD); by default a fresh one.
 
     Returns
     -------
@@ -137,17 +215,15 @@ def neighbor_pairs(
     if not pbc.any():
         cell = np.zeros((3, 3))
     # the half list (each pair once) is ~30 % faster to search; the reversed copies complete it
-    calculator = NeighborList(cutoff=cutoff, full_list=False)
-    i, j, shifts, vectors = calculator.compute(positions, cell, pbc.tolist(), quantities="ijSD")
+    i, j, shifts = (search or NeighborSearch())(positions, cell, pbc, cutoff)
     i, j, shifts = i.astype(np.int64), j.astype(np.int64), shifts.astype(np.int64)
-    return PairList(
+    centers, neighbors, shifts = (
         np.concatenate([i, j]),
         np.concatenate([j, i]),
-        np.concatenate([vectors, -vectors]),
         np.concatenate([shifts, -shifts]),
-        np.asarray(species, dtype=np.int64),
-        n_species,
     )
+    vectors = _pair_vectors(positions, centers, neighbors, shifts, cell)
+    return PairList(centers, neighbors, vectors, shifts, np.asarray(species, dtype=np.int64), n_species)
 
 
 def ragged_arange(counts: np.ndarray) -> np.ndarray:

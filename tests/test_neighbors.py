@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from nnp_tutorial.neighbors import PairList, neighbor_pairs, ragged_arange, triples
+from nnp_tutorial.neighbors import NeighborSearch, PairList, neighbor_pairs, ragged_arange, triples
 
 N_SPECIES = 3
 EDGE = 1e-9  # pairs this close to the cutoff are ignored (either answer is right)
@@ -160,6 +160,51 @@ def test_pair_blocks(seed):
     mask = np.arange(n_atoms) % 2 == 0
     sub = pairs.select_centers(mask)
     assert set(as_dict(sub)) == {k for k in as_dict(pairs) if mask[k[0]]}
+
+
+def assert_same_pair_list(a: PairList, b: PairList) -> None:
+    for name in ("centers", "neighbors", "vectors", "shifts", "block_start", "block_count"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pair_order_does_not_depend_on_input_order(seed):
+    """Sorted by (block, neighbour, shift): a shuffled list gives identical arrays."""
+    positions, cell, pbc, cutoff, species = random_system(seed, short=True)
+    pairs = neighbor_pairs(positions, cell, pbc, cutoff, species, N_SPECIES)
+    shuffle = np.random.default_rng(seed).permutation(len(pairs))
+    again = PairList(
+        pairs.centers[shuffle],
+        pairs.neighbors[shuffle],
+        pairs.vectors[shuffle],
+        pairs.shifts[shuffle],
+        pairs.species,
+        N_SPECIES,
+    )
+    assert_same_pair_list(again, pairs)
+    key = list(zip(species[pairs.centers], species[pairs.neighbors], pairs.centers, pairs.neighbors,
+                   map(tuple, pairs.shifts)))  # fmt: skip
+    assert key == sorted(key)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_verlet_cached_search_gives_the_plain_pairs(seed):
+    """A search kept over 40 small steps (cache rebuilt on the way) and a cell change: the arrays
+    of a fresh search every time, bit for bit."""
+    positions, cell, pbc, cutoff, species = random_system(seed, short=True)
+    rng = np.random.default_rng(seed)
+    search = NeighborSearch(skin=0.6)
+    start = positions.copy()
+    for step in range(40):
+        if step == 30:
+            cell = cell * 1.01  # a barostat's step: plain search
+        positions = positions + rng.normal(scale=0.01, size=positions.shape)
+        positions[0, 0] += 0.02  # atom 0 drifts 0.6 Å in 30 steps: beyond skin/2, a rebuild
+        kept = neighbor_pairs(positions, cell, pbc, cutoff, species, N_SPECIES, search)
+        assert_same_pair_list(kept, neighbor_pairs(positions, cell, pbc, cutoff, species, N_SPECIES))
+        if step == 29:
+            assert np.linalg.norm(positions[0] - start[0]) > 0.3
+    assert (cutoff, 0.6) in search._searches  # the Verlet cache was used
 
 
 def brute_force_triples(pairs: PairList, center: int, e1: int, e2: int, max_rjk: float | None):

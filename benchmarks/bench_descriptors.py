@@ -6,7 +6,7 @@ Prints medians (and quartiles) over repetitions for
   forces <= 40 ms median on the 2-core machine), and
 * n2p2's 1080-atom RPBE-D3 example box,
 
-split into neighbour list (vesin), triple lists (numpy), and the compiled
+split into neighbour list (vesin, plain search), triple lists (numba), and the compiled
 TensorFlow graph (symmetry functions, networks, forces and stress by autodiff),
 in double precision and in single precision (``model.evaluate(atoms, dtype="float32")``),
 next to a floor measured in the same run: one numpy pass ``exp(x) * y`` over
@@ -53,7 +53,7 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
     rows = [
         ("total: energy + forces + stress", median_ms(lambda: model.evaluate(atoms), repeats)),
         ("  neighbour list (vesin)", median_ms(lambda: sfs.pairs(atoms), repeats)),
-        ("  triples and index arrays (numpy)", median_ms(lambda: sfs.padded(sfs.inputs(pairs)), repeats)),
+        ("  triples and index arrays (numba)", median_ms(lambda: sfs.padded(sfs.inputs(pairs)), repeats)),
     ]
     if single_chunk:
         rows.append(

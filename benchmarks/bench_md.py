@@ -7,9 +7,11 @@ Starts from frame 0 of the revPBE0-D3 data set with Maxwell–Boltzmann velociti
 * one step of the :func:`~nnp_tutorial.md.run_md` loop in NVT (integrator, stability check,
   and a thermo row + trajectory frame every 20 steps), and one NPT step with
   ``OneForceNPTBerendsen`` next to ASE's ``NPTBerendsen`` (two force evaluations per step);
-* its parts: ``model.evaluate`` split into neighbour list (vesin), triples and index arrays
-  (numpy), tensor conversion, and the compiled graph (TF/XLA: symmetry functions, networks,
-  forces and stress); the ASE/MD overhead is the step minus ``evaluate``;
+* its parts: ``model.evaluate`` split into neighbour list (vesin, plain search), triples and
+  index arrays (numba), tensor conversion, and the compiled graph (TF/XLA: symmetry functions,
+  networks, forces and stress); the neighbour search as the NVT steps do it (the calculator's
+  Verlet-cached :class:`~nnp_tutorial.neighbors.NeighborSearch`, skin 1 Å); the ASE/MD
+  overhead is the step minus ``evaluate``;
 * the floor of ``bench_descriptors.py``, measured in the same run: one numpy pass
   ``exp(x) * y`` over as many float64 numbers as the structure has angular terms.
 
@@ -39,6 +41,7 @@ from nnp_tutorial.calculator import NNPCalculator
 from nnp_tutorial.md import StabilityMonitor, make_dynamics, run_md, thermo_row
 from nnp_tutorial.md.runs import _thermalize
 from nnp_tutorial.model import BehlerParrinelloNetwork
+from nnp_tutorial.neighbors import NeighborSearch
 from nnp_tutorial.timing import median_ms
 
 TIMESTEP_FS = 0.5
@@ -84,6 +87,20 @@ def md_state(model, frame, ensemble: str, dtype: str, *, ase_npt: bool = False):
     return atoms, dyn
 
 
+class TimedSearch(NeighborSearch):
+    """A :class:`NeighborSearch` that keeps the wall time of each call (ms)."""
+
+    def __init__(self, skin: float) -> None:
+        super().__init__(skin)
+        self.times: list[float] = []
+
+    def __call__(self, *args):
+        start = time.perf_counter()
+        result = super().__call__(*args)
+        self.times.append(1000 * (time.perf_counter() - start))
+        return result
+
+
 class TimedModel:
     """Delegates ``evaluate`` to a model and keeps the wall time of the last call (ms)."""
 
@@ -100,8 +117,10 @@ class TimedModel:
 def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -> None:
     timed = TimedModel(model)
     atoms, dyn = md_state(timed, frame, "nvt", dtype)
+    search = atoms.calc.neighbor_search = TimedSearch(atoms.calc.neighbor_search.skin)
     monitor = StabilityMonitor(300.0)
     dyn.run(warmup)
+    search.times.clear()
     overhead = []
 
     def loop_step():  # what run_md does every step (records every 20 steps are timed apart)
@@ -111,6 +130,7 @@ def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -
         overhead.append(1000 * (time.perf_counter() - start) - timed.last_ms)  # same step: robust to load
 
     rows = [("MD step, NVT (integrator + stability check)", timed_steps(loop_step, steps))]
+    cached = tuple(np.percentile(search.times, [50, 25, 75]))  # vesin's part of these steps
     sfs = model.descriptor
     pairs = sfs.pairs(atoms)
     inputs = sfs.padded(sfs.inputs(pairs))
@@ -119,7 +139,8 @@ def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -
     rows += [
         ("  model.evaluate (energy, forces, stress)", evaluate),
         ("    neighbour list (vesin)", timed_steps(lambda: sfs.pairs(atoms), steps)),
-        ("    triples and index arrays (numpy)", timed_steps(lambda: sfs.padded(sfs.inputs(pairs)), steps)),
+        (f"    vesin, Verlet-cached (skin {search.skin:g} Å, NVT steps)", cached),
+        ("    triples and index arrays (numba)", timed_steps(lambda: sfs.padded(sfs.inputs(pairs)), steps)),
         ("    tensor conversion", timed_steps(lambda: inputs.tensors(tf.as_dtype(dtype)), steps)),
         (
             "    compiled graph (TF/XLA)",

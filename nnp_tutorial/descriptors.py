@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import tensorflow as tf
 from ase import Atoms
+from ase.data import atomic_numbers, chemical_symbols
 
 from .cutoffs import get_cutoff
 from .errors import UnknownElementError
@@ -435,15 +436,16 @@ class SymmetryFunctionSet:
     # -- numpy side: neighbour lists and index arrays ---------------------------------
     def species(self, atoms: Atoms) -> np.ndarray:
         """Element index of each atom; raises for elements without functions."""
-        index = {e: k for k, e in enumerate(self.elements)}
-        symbols = atoms.get_chemical_symbols()
-        unknown = sorted(set(symbols) - set(index))
-        if unknown:
+        index = np.full(len(chemical_symbols), -1)  # atomic number -> element index
+        index[[atomic_numbers[e] for e in self.elements]] = np.arange(len(self.elements))
+        species = index[atoms.numbers]
+        if (species < 0).any():
+            unknown = sorted({chemical_symbols[z] for z in atoms.numbers[species < 0]})
             raise UnknownElementError(
                 f"the model knows the elements {', '.join(self.elements)}, "
                 f"but the structure contains {', '.join(unknown)}"
             )
-        return np.array([index[s] for s in symbols], dtype=np.int64)
+        return species
 
     def pairs(self, atoms: Atoms, search: NeighborSearch | None = None) -> PairList:
         """Neighbour pairs of ``atoms`` within :attr:`cutoff` (``search``: one kept between MD steps)."""

@@ -11,7 +11,10 @@ Pair order
 ----------
 Pairs are sorted by (element of the centre, element of the neighbour, centre),
 so that the neighbours of one centre with one element form a contiguous block;
-the triples of each element combination are generated block by block.
+the triples of each element combination are generated block by block. Within
+a block they are sorted by neighbour and cell shift: the order depends only on
+the set of pairs, so a Verlet-cached search (:class:`NeighborSearch`) and a
+fresh one give bit-identical results.
 """
 
 from __future__ import annotations

@@ -241,8 +241,21 @@ def ragged_arange(counts: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(nogil=True, cache=True)
-def _kept_triples(vectors, centers, s1, n1, s2, n2, same, max_squared):
+def _kept_triples(
+    vectors: np.ndarray,
+    centers: np.ndarray,
+    s1: np.ndarray,
+    n1: np.ndarray,
+    s2: np.ndarray,
+    n2: np.ndarray,
+    same: bool,
+    max_squared: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pair indices (p, q) of the triples of ``centers`` with r_jk^2 < ``max_squared``.
+
+    ``s1[i], n1[i]`` (``s2, n2``): start and length of centre i's block of neighbours
+    of the first (second) element in the pair list; ``same``: the two elements are
+    equal (then only j < k).
 
     Every candidate is written and the write position advances only for kept
     ones (no unpredictable branch: about three times faster than ``if``). The

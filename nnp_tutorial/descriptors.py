@@ -430,15 +430,15 @@ class SymmetryFunctionSet:
                 produced += args[3]
             self._column_order[e] = np.argsort(produced)
         self._rcs = sorted({g.rc for g in [*self.radial_groups, *self.angular_groups]})
+        self._element_index = np.full(len(chemical_symbols), -1)  # atomic number -> element index
+        self._element_index[[atomic_numbers[e] for e in self.elements]] = np.arange(len(self.elements))
         self._buckets = {kind: ShapeBuckets(growth) for kind, growth in BUCKET_GROWTH.items()}
         self._compiled = tf.function(self._forward, jit_compile=True)
 
     # -- numpy side: neighbour lists and index arrays ---------------------------------
     def species(self, atoms: Atoms) -> np.ndarray:
         """Element index of each atom; raises for elements without functions."""
-        index = np.full(len(chemical_symbols), -1)  # atomic number -> element index
-        index[[atomic_numbers[e] for e in self.elements]] = np.arange(len(self.elements))
-        species = index[atoms.numbers]
+        species = self._element_index[atoms.numbers]
         if (species < 0).any():
             unknown = sorted({chemical_symbols[z] for z in atoms.numbers[species < 0]})
             raise UnknownElementError(

@@ -221,6 +221,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         ekf_blocks=args.ekf_blocks,
         ekf_dtype=args.ekf_dtype,
         eta_schedule=args.eta_schedule,
+        **{k: v for k, v in (("eta_tau", args.eta_tau), ("eta_max", args.eta_max)) if v is not None},
         energy_probability=args.energy_probability,
         energy_weight=args.energy_weight,
         force_weight=args.force_weight,
@@ -411,7 +412,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=["ekf", "adam"], required=True)
     p.add_argument("--ekf-blocks", choices=["full", "element"], default="full", help="EKF covariance blocks")
     p.add_argument("--ekf-dtype", choices=["float64", "float32"], default="float64", help="EKF covariance")
-    p.add_argument("--eta-schedule", choices=["constant", "runner"], default="constant", help="EKF η(t)")
+    p.add_argument(
+        "--eta-schedule",
+        choices=["constant", "runner"],
+        default="constant",
+        help="EKF η(t): constant, or growing as min(LR·exp(t/τ), η_max) (RuNNer/n2p2)",
+    )
+    p.add_argument("--eta-tau", type=float, help="τ of the runner schedule, updates (default 1e5)")
+    p.add_argument("--eta-max", type=float, help="η_max of the runner schedule (default 1)")
     p.add_argument("--lr", type=float, required=True, help="learning rate η (study: EKF 1e-3, Adam 1e-4)")
     p.add_argument("--steps", type=int, required=True, help="number of weight updates")
     p.add_argument("--seed", type=int, default=0, help="seed of split, initial weights and batches")

@@ -343,6 +343,16 @@ def test_ekf_training_reduces_validation_error(descriptor, labelled):
     assert trainer.status == "completed"
 
 
+def test_runner_schedule_settings_reach_the_filter(descriptor, labelled):
+    config = small_config("ekf", eta_schedule="runner", eta_tau=10.0, eta_max=0.5)
+    trainer = Trainer(labelled, config, descriptor, progress=False)
+    eta = trainer.optimizer.filter.eta
+    assert eta(0) == pytest.approx(1e-2) and eta(10) == pytest.approx(1e-2 * np.e) and eta(1000) == 0.5
+    trainer.restart(eta_tau=20.0, eta_max=2.0)
+    eta = trainer.optimizer.filter.eta
+    assert eta(20) == pytest.approx(1e-2 * np.e) and eta(1000) == 2.0
+
+
 def test_diverging_filter_stops_with_last_good_weights(descriptor, labelled, monkeypatch):
     trainer = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
     original = trainer.batch_errors

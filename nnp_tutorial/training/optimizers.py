@@ -80,6 +80,10 @@ class KalmanOptimizer:
     eta_schedule : {"constant", "runner"}
         Constant η, or RuNNer's growing η(t) = min(η e^{t/τ}, η_max)
         (:class:`~nnp_tutorial.training.kalman.EtaSchedule`).
+    eta_tau : float
+        τ of the ``runner`` schedule, in updates.
+    eta_max : float
+        η_max of the ``runner`` schedule.
     """
 
     kind = "ekf"
@@ -92,8 +96,10 @@ class KalmanOptimizer:
         blocks: list[slice] | None = None,
         dtype: str = "float64",
         eta_schedule: str = "constant",
+        eta_tau: float = EtaSchedule.tau,
+        eta_max: float = EtaSchedule.eta_max,
     ) -> None:
-        eta = EtaSchedule(float(learning_rate), kind=eta_schedule)
+        eta = EtaSchedule(float(learning_rate), kind=eta_schedule, tau=eta_tau, eta_max=eta_max)
         self.filter = KalmanFilter(n_weights, blocks=blocks, eta=eta, dtype=dtype)
 
     def step(self, weights: tf.Variable, jacobian: np.ndarray, errors: np.ndarray) -> None:

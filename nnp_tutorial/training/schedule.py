@@ -27,6 +27,13 @@ Defaults and why
   ``sqrt(50) * 2 ≈ 14`` meV and a force component ``sqrt(1/10) * 120 ≈ 38`` meV
   to ξ: the same order, so neither kind of label is drowned by the other. With
   ``energy_weight = 1`` the energy errors are ~20x too small to steer the EKF.
+  Per batch the force labels still carry ~70x the energy's share of L2 (ten
+  components), and force batches are nine in ten.
+* For the EKF, c and η together set the noise it assumes for each label
+  (R = I/η on ξ): σ_E = 1/√(η c_E) in eV/atom and σ_F = √(n/(η c_F)) in eV/Å.
+  With η = 1000, c_E = 50 that is 4.5 meV/atom and 100 meV/Å; a filter whose
+  σ match the errors a network can reach (Cheng et al.: 2.4 meV/atom,
+  120 meV/Å) needs c_E ≈ 200 (:mod:`~nnp_tutorial.training.kalman`).
 
 The draw of step ``t`` depends only on ``(seed, t)``, so a resumed run draws
 exactly what an uninterrupted run would.

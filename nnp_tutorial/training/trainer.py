@@ -44,7 +44,7 @@ from ..model import BehlerParrinelloNetwork
 from ..prefetch import prefetched
 from ..scaling import InputScaling
 from ..units import EV_TO_MEV
-from .kalman import FilterDiverged
+from .kalman import EtaSchedule, FilterDiverged
 from .labels import DescriptorCache, LabelFunctions, batch_errors, batch_inputs
 from .optimizers import AdamOptimizer, KalmanOptimizer
 from .schedule import BatchSchedule
@@ -60,6 +60,8 @@ RESTARTABLE = (
     "ekf_blocks",
     "ekf_dtype",
     "eta_schedule",
+    "eta_tau",
+    "eta_max",
     "validate_every",
     "checkpoint_every",
 )
@@ -82,6 +84,10 @@ class TrainingConfig:
         One covariance for all weights, or one per element network (decoupled).
     ekf_dtype : {"float64", "float32"}
     eta_schedule : {"constant", "runner"}
+        Constant η, or η growing as min(η e^{t/τ}, η_max)
+        (:class:`~nnp_tutorial.training.kalman.EtaSchedule`).
+    eta_tau, eta_max : float
+        τ (updates) and η_max of the ``runner`` schedule.
     energy_probability, n_forces, energy_weight, force_weight
         See :class:`~nnp_tutorial.training.schedule.BatchSchedule`.
     hidden_nodes : list of int
@@ -108,6 +114,8 @@ class TrainingConfig:
     ekf_blocks: str = "full"
     ekf_dtype: str = "float64"
     eta_schedule: str = "constant"
+    eta_tau: float = EtaSchedule.tau
+    eta_max: float = EtaSchedule.eta_max
     energy_probability: float = 0.1
     n_forces: int = 10
     energy_weight: float = 50.0
@@ -257,6 +265,8 @@ class Trainer:
             blocks=blocks,
             dtype=c.ekf_dtype,
             eta_schedule=c.eta_schedule,
+            eta_tau=c.eta_tau,
+            eta_max=c.eta_max,
         )
 
     # -- one step --------------------------------------------------------------------

@@ -177,7 +177,7 @@ class LearningRateExplorer(widgets.VBox):
         Initial slider position.
     optimizer : {"ekf", "adam"}, default "ekf"
     exponent_range : tuple of float, default (-6, 3)
-        Slider range of log10 η (the EKF learns fastest at η ~ 10²–10³, Adam diverges above ~10⁻²).
+        Slider range of log10 η (the EKF learned fastest at η ~ 10²–10³ on the full data set).
 
     Attributes
     ----------

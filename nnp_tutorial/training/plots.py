@@ -45,7 +45,7 @@ def plot_training_curves(histories: dict[str, pd.DataFrame], x: str = "step") ->
     for label, history in histories.items():
         measured = history.dropna(subset=["energy_rmse"])
         for ax, column in zip(axes, RMSE_LABELS):
-            ax.plot(_position(x, measured[x]), measured[column], label=label)
+            ax.plot(_position(x, measured[x]), measured[column], marker=".", label=label)  # validations
     axes[0].legend()
     return figure
 

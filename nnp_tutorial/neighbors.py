@@ -229,17 +229,6 @@ def neighbor_pairs(
     return PairList(centers, neighbors, vectors, shifts, np.asarray(species, dtype=np.int64), n_species)
 
 
-def ragged_arange(counts: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(c)`` for each ``c`` in ``counts``.
-
-    >>> ragged_arange(np.array([2, 0, 3])).tolist()
-    [0, 1, 0, 1, 2]
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    starts = np.cumsum(counts) - counts
-    return np.arange(counts.sum()) - np.repeat(starts, counts)
-
-
 @numba.njit(nogil=True, cache=True)
 def _kept_triples(
     vectors: np.ndarray,

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from nnp_tutorial.neighbors import NeighborSearch, PairList, neighbor_pairs, ragged_arange, triples
+from nnp_tutorial.neighbors import NeighborSearch, PairList, neighbor_pairs, triples
 
 N_SPECIES = 3
 EDGE = 1e-9  # pairs this close to the cutoff are ignored (either answer is right)
@@ -259,10 +259,3 @@ def test_triples_of_empty_blocks():
         assert len(p) == len(q) == 0
         p, q = triples(pairs, 0, e1, e2)
         assert len(p) == 0  # each atom of species 0 has a single neighbour
-
-
-def test_ragged_arange():
-    """Concatenated aranges, including empty ones."""
-    assert ragged_arange(np.array([2, 0, 3])).tolist() == [0, 1, 0, 1, 2]
-    assert ragged_arange(np.array([], dtype=int)).tolist() == []
-    assert ragged_arange(np.array([0, 1])).tolist() == [0]

@@ -13,10 +13,11 @@ next to a floor measured in the same run: one numpy pass ``exp(x) * y`` over
 as many float64 numbers as the structure has angular terms (triples × functions
 of their group), the least work any implementation must do.
 
-The page faults per evaluation should be ~0: TensorFlow's pooling (BFC) CPU
-allocator, which ``nnp_tutorial`` switches on, keeps XLA's scratch memory between
-calls (with the default allocator: ~25 000 faults and twice the time per 192-atom
-frame on a machine without transparent huge pages).
+The page faults per evaluation should be a few hundred at most (218 measured):
+TensorFlow's pooling (BFC) CPU allocator, which ``nnp_tutorial`` switches on,
+keeps XLA's scratch memory between calls (with the default allocator: ~25 000
+faults and twice the time per 192-atom frame on a machine without transparent
+huge pages).
 
 Optionally (``--all-frames``) evaluates every frame of the data set, streaming,
 and reports the peak resident memory (budget < 2 GB).

@@ -32,6 +32,7 @@ Example
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -512,15 +513,19 @@ class SymmetryFunctionSet:
         sizes = self._buckets[kind](inputs.n_rows, inputs.sizes())
         return inputs.padded(sizes, far=3.0 * self.cutoff)
 
-    def reserve(self, sizes: dict[tuple[int, ...], tuple[int, ...]], kind: str = "structure") -> None:
-        """Pad all later inputs up to ``sizes`` to one shape (one XLA compilation per key).
+    def reserve(self, inputs: Iterable[DescriptorInputs], kind: str = "structure") -> None:
+        """Pad all later inputs up to the largest of ``inputs`` to one shape per composition.
 
-        ``sizes`` maps ``n_rows`` (the composition) to array lengths as in
-        :meth:`DescriptorInputs.sizes`, typically the elementwise maximum over
-        the inputs a run will need; see :meth:`ShapeBuckets.reserve`.
+        For each ``n_rows`` (composition) among ``inputs`` (unpadded, e.g. all the
+        inputs a run will need), the elementwise maximum of their
+        :meth:`DescriptorInputs.sizes` becomes the smallest shape of that key, so
+        XLA compiles once per composition; see :meth:`ShapeBuckets.reserve`.
         """
-        for n_rows, lengths in sizes.items():
-            self._buckets[kind].reserve(n_rows, lengths)
+        largest: dict[tuple[int, ...], np.ndarray] = {}
+        for x in inputs:
+            largest[x.n_rows] = np.maximum(largest.get(x.n_rows, 0), x.sizes())
+        for n_rows, lengths in largest.items():
+            self._buckets[kind].reserve(n_rows, tuple(int(n) for n in lengths))
 
     # -- TensorFlow side ---------------------------------------------------------------
     def call(self, vectors, rows, radial, angular_p, angular_q, n_rows: tuple[int, ...]) -> list[tf.Tensor]:

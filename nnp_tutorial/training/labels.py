@@ -259,13 +259,14 @@ class LabelFunctions:
         for batch in batches:
             if batch.kind == "force":
                 by_frame.setdefault(batch.frame, []).append(batch.components)
-        largest: dict[tuple[int, ...], np.ndarray] = {}
-        for frame, drawn in by_frame.items():
-            inputs = sfs.inputs(sfs.pairs(structures[frame]))
-            for components in drawn:
-                sizes = sfs.moving_inputs(inputs, components // 3).sizes()
-                largest[inputs.n_rows] = np.maximum(largest.get(inputs.n_rows, 0), sizes)
-        sfs.reserve({key: tuple(int(x) for x in sizes) for key, sizes in largest.items()}, kind="moving")
+
+        def moving():  # the moving-term inputs of every force batch, one structure at a time
+            for frame, drawn in by_frame.items():
+                inputs = sfs.inputs(sfs.pairs(structures[frame]))
+                for components in drawn:
+                    yield sfs.moving_inputs(inputs, components // 3)
+
+        sfs.reserve(moving(), kind="moving")
 
     def _force_arguments(
         self, descriptors, atoms: Atoms, components: np.ndarray, moving: DescriptorInputs | None

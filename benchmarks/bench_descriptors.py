@@ -69,9 +69,7 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
         rows.append(
             (
                 "  compiled graph (TF/XLA)",
-                median_ms(
-                    lambda: model._compiled(*tensors, model.weights, inputs.n_rows, len(atoms)), repeats
-                ),
+                median_ms(lambda: model.compiled_graph(tensors, inputs.n_rows, len(atoms)), repeats),
             )
         )
     rows.append(
@@ -85,9 +83,7 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
         rows.append(
             (
                 "  compiled graph (TF/XLA), float32",
-                median_ms(
-                    lambda: model._compiled(*tensors32, model.weights, inputs.n_rows, len(atoms)), repeats
-                ),
+                median_ms(lambda: model.compiled_graph(tensors32, inputs.n_rows, len(atoms)), repeats),
             )
         )
     floor = median_ms(lambda: np.exp(x) * y, repeats)

@@ -144,7 +144,7 @@ def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -
         ("    tensor conversion", timed_steps(lambda: inputs.tensors(tf.as_dtype(dtype)), steps)),
         (
             "    compiled graph (TF/XLA)",
-            timed_steps(lambda: model._compiled(*tensors, model.weights, inputs.n_rows, len(atoms)), steps),
+            timed_steps(lambda: model.compiled_graph(tensors, inputs.n_rows, len(atoms)), steps),
         ),
         ("  stability check", timed_steps(lambda: monitor.check(atoms, 0, 0.0), steps)),
         ("  thermo row (every 20 steps)", timed_steps(lambda: thermo_row(atoms, 0, TIMESTEP_FS), steps)),

@@ -45,7 +45,7 @@ _NOISE = re.compile(
 
 
 #: Classes whose compiled methods are retraced per composition and padded shape by design.
-_OWN_FUNCTIONS = re.compile(r"\b(?:BehlerParrinelloNetwork|SymmetryFunctionSet|LabelFunctions)\.")
+_OWN_FUNCTIONS = re.compile(r"\b(?:Architecture|SymmetryFunctionSet|LabelGraphs)\.")
 
 
 class ExpectedRetracing(logging.Filter):

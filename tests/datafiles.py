@@ -132,5 +132,7 @@ def energy_and_forces_graph(model, atoms):
     """
     sfs = model.descriptor
     inputs = sfs.inputs(sfs.pairs(atoms))
-    energy, forces, _, _ = model._evaluate(*inputs.tensors(), model.weights, inputs.n_rows, len(atoms))
+    energy, forces, _, _ = model.architecture.evaluation_graph(
+        *inputs.tensors(), model.weights, model.constants, inputs.n_rows, len(atoms)
+    )
     return energy, forces

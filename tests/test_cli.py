@@ -271,8 +271,8 @@ def test_retracing_warnings_are_dropped_for_our_compiled_functions_only(caplog):
 
     tail = " triggered tf.function retracing. Tracing is expensive and the excessive number of tracings ..."
     ours = (
-        "5 out of the last 14 calls to <bound method BehlerParrinelloNetwork._evaluate of "
-        "BehlerParrinelloNetwork(H: 27-25-25-1; O: 30-25-25-1; 2827 weights)>" + tail
+        "5 out of the last 14 calls to <bound method Architecture.evaluation_graph of "
+        "Architecture(H: 27-25-25-1; O: 30-25-25-1; SymmetryFunctionSet(H: 27, O: 30; ...))>" + tail
     )
 
     @tf.function(autograph=False)

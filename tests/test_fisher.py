@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from datafiles import energy_and_forces_graph, labelled_boxes, small_descriptor
+from datafiles import energy_and_forces_graph
 
 from nnp_tutorial.fisher import fisher_spectrum, l1_gradients, plot_spectra, plot_weight_distributions
 from nnp_tutorial.model import BehlerParrinelloNetwork
@@ -13,19 +13,19 @@ from nnp_tutorial.training import BatchSchedule
 
 
 @pytest.fixture(scope="module")
-def boxes():
-    return labelled_boxes(6)
+def boxes(labelled):
+    return labelled[:6]
 
 
 @pytest.fixture(scope="module")
-def tiny(boxes):
+def tiny(boxes, descriptor):
     """A 3-3 network on the small descriptor (about 60 weights)."""
     from nnp_tutorial.scaling import InputScaling
     from nnp_tutorial.training import DescriptorCache
 
-    sfs = small_descriptor()
-    scaling = InputScaling.fit(DescriptorCache(sfs, boxes, progress=False).concatenated(range(len(boxes))))
-    return BehlerParrinelloNetwork(sfs, scaling, hidden_nodes=(3, 3), seed=7)
+    cache = DescriptorCache(descriptor, boxes, progress=False)
+    scaling = InputScaling.fit(cache.concatenated(range(len(boxes))))
+    return BehlerParrinelloNetwork(descriptor, scaling, hidden_nodes=(3, 3), seed=7)
 
 
 def l1_gradient_by_tape(model, atoms, batch, scale) -> np.ndarray:

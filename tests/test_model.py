@@ -465,3 +465,43 @@ def test_bad_model_arguments(cheng):
         fresh_model(cheng, activations=("t", "x"))
     with pytest.raises(ValueError, match="2 hidden layers but 3 activations"):
         fresh_model(cheng, activations=("t", "t", "t"))
+
+
+# -- models of one architecture share compiled functions, not numbers --------------------
+def test_models_of_one_architecture_share_compiled_functions_but_not_numbers(descriptor, labelled):
+    """Networks of one size on one descriptor object share an Architecture (its compiled graphs);
+    each still evaluates with its own weights, input scaling, energy unit and reference energies,
+    as the same network on a separate descriptor object (separate graphs) does."""
+    from datafiles import small_descriptor
+
+    from nnp_tutorial.training import DescriptorCache, LabelFunctions
+
+    atoms = labelled[0]
+    raw = DescriptorCache(descriptor, labelled[:4], progress=False)
+
+    def network(sfs, frames, seed, scale, hidden=(5, 2)):
+        return BehlerParrinelloNetwork(
+            sfs,
+            InputScaling.fit(raw.concatenated(frames)),
+            hidden_nodes=hidden,
+            energy_scale=scale,
+            reference_energies={"H": -13.0 * scale, "O": -430.0 * scale},
+            seed=seed,
+        )
+
+    a, b = network(descriptor, [0, 1], 1, 1.0), network(descriptor, [2, 3], 2, 2.0)
+    assert a.architecture is b.architecture
+    assert network(descriptor, [0], 1, 1.0, hidden=(5, 3)).architecture is not a.architecture
+    shared = {"a": a.evaluate(atoms), "b": b.evaluate(atoms)}
+    separate = small_descriptor()
+    # on the separate descriptor b's twin is traced first: constants baked into a trace would show
+    alone = {"b": network(separate, [2, 3], 2, 2.0), "a": network(separate, [0, 1], 1, 1.0)}
+    for key, twin in alone.items():
+        assert twin.architecture is not a.architecture
+        expected = twin.evaluate(atoms)
+        assert shared[key].energy == pytest.approx(expected.energy, rel=1e-13, abs=0)
+        np.testing.assert_allclose(shared[key].forces, expected.forces, rtol=0, atol=1e-12)
+    assert abs(shared["a"].energy - shared["b"].energy) > 1.0
+    for key, model in (("a", a), ("b", b)):  # the shared label graphs use each model's numbers too
+        per_atom, _ = LabelFunctions(model).energy(raw[0], len(atoms))
+        assert per_atom == pytest.approx(shared[key].energy / len(atoms), rel=1e-13, abs=0)

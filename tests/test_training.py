@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 import tensorflow as tf
-from datafiles import energy_and_forces_graph, labelled_boxes, small_descriptor
+from datafiles import energy_and_forces_graph, small_descriptor
 
 from nnp_tutorial.errors import UnknownNameError
 from nnp_tutorial.model import BehlerParrinelloNetwork
@@ -34,17 +34,7 @@ from nnp_tutorial.training import (
 )
 
 
-# -- a small descriptor and labelled boxes (fast to compile) -----------------------------
-@pytest.fixture(scope="module")
-def descriptor():
-    return small_descriptor()
-
-
-@pytest.fixture(scope="module")
-def labelled():
-    return labelled_boxes()
-
-
+# -- a small network on the session's small descriptor and labelled boxes (conftest) ------
 @pytest.fixture(scope="module")
 def network(descriptor, labelled):
     scaling = InputScaling.fit(DescriptorCache(descriptor, labelled, progress=False).concatenated(range(10)))
@@ -304,14 +294,14 @@ def test_one_force_shape_pads_all_batches_to_their_largest_and_changes_no_number
     """one_force_shape=True: every force batch of the run in one padded shape (the elementwise
     maximum of their sizes + the 2 padding pairs); the training numbers are those of growing buckets."""
     shapes, trained = {}, {}
+    sfs = small_descriptor()  # its own shape buckets: growing ones first, then the reserved shape
     for one in (False, True):
         config = small_config("ekf", one_force_shape=one)
-        trainer = Trainer(labelled, config, small_descriptor(), progress=False)
+        trainer = Trainer(labelled, config, sfs, progress=False)
         batches = [trainer.schedule.draw(s) for s in range(trainer.config.steps)]
         shapes[one] = {trainer.batch_inputs(b.step).sizes() for b in batches if b.kind == "force"}
         trainer.run()
         trained[one] = trainer
-    sfs = trained[True].model.descriptor
     sizes = [
         sfs.moving_inputs(sfs.inputs(sfs.pairs(labelled[b.frame])), np.unique(b.components // 3)).sizes()
         for b in batches

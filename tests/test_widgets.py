@@ -6,16 +6,15 @@ import asyncio
 
 import numpy as np
 import pytest
-from datafiles import labelled_boxes, small_descriptor
 
 from nnp_tutorial.training import FilterDiverged, KalmanFilter, Trainer, TrainingConfig
 from nnp_tutorial.widgets import LearningRateExplorer, LiveTraining, run_label
 
 
 @pytest.fixture(scope="module")
-def trainer():
+def trainer(labelled, descriptor):
     config = TrainingConfig(hidden_nodes=[4, 4], validation_subset=2, seed=3)
-    return Trainer(labelled_boxes(), config, small_descriptor(), progress=False)
+    return Trainer(labelled, config, descriptor, progress=False)
 
 
 def test_each_chunk_adds_one_point_and_chunks_reproduce_one_uninterrupted_run(trainer):

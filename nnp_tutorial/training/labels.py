@@ -121,43 +121,42 @@ def batch_errors(
     return batch, scaled_errors(prediction, label, scale), scale * jacobian
 
 
-class LabelFunctions:
-    """Compiled functions giving label predictions, Jacobians and L2 gradients.
+class LabelGraphs:
+    """The compiled functions behind :class:`LabelFunctions`, one set per architecture.
 
-    Parameters
-    ----------
-    model : BehlerParrinelloNetwork
+    Made once per :class:`~nnp_tutorial.model.Architecture` (``architecture.companion(LabelGraphs)``)
+    and shared by all its models: the weights and
+    :class:`~nnp_tutorial.model.NetworkConstants` are arguments, so a second
+    training run of the same network shape on the same descriptor compiles nothing.
     """
 
-    def __init__(self, model) -> None:
-        self.model = model
-        self._energy = tf.function(self._energy_jacobian, jit_compile=True, reduce_retracing=False)
-        self._force = tf.function(self._force_jacobian, jit_compile=True)
+    def __init__(self, architecture) -> None:
+        self.architecture = architecture
+        self.energy = tf.function(self._energy_jacobian, jit_compile=True, reduce_retracing=False)
+        self.force = tf.function(self._force_jacobian, jit_compile=True)
         # one trace for all bucket shapes (XLA still compiles each shape once)
-        self._force_sign = tf.function(self._force_sign_gradient, jit_compile=True, reduce_retracing=True)
+        self.force_sign = tf.function(self._force_sign_gradient, jit_compile=True, reduce_retracing=True)
 
-    # -- TensorFlow ------------------------------------------------------------------
-    def _energy_jacobian(self, descriptors, weights, n_atoms):
+    def _energy_jacobian(self, descriptors, weights, constants, n_atoms):
         with tf.GradientTape() as tape:
             tape.watch(weights)
-            energies = self.model.atomic_energies(descriptors, weights)
+            energies = self.architecture.atomic_energies(descriptors, weights, constants)
             per_atom = tf.add_n([tf.reduce_sum(e) for e in energies]) / n_atoms
         return per_atom, tape.gradient(per_atom, weights)
 
     def _selected_forces(
         self, descriptors, vectors, rows, centers, neighbors, radial, angular_p, angular_q, index, weights,
-        n_rows, n_atoms,
+        constants, n_rows, n_atoms,
     ):  # fmt: skip
         """The drawn force components (n,), differentiable with respect to ``weights``."""
-        sfs = self.model.descriptor
         with tf.GradientTape() as inner:
             inner.watch(descriptors)
-            energies = self.model.atomic_energies(descriptors, weights)
+            energies = self.architecture.atomic_energies(descriptors, weights, constants)
             energy = tf.add_n([tf.reduce_sum(e) for e in energies])
         nu = inner.gradient(energy, descriptors)  # dE/dG per element, (rows, n_sf)
         with tf.GradientTape() as geometry:
             geometry.watch(vectors)
-            g = sfs.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+            g = self.architecture.descriptor.call(vectors, rows, radial, angular_p, angular_q, n_rows)
             projected = tf.add_n([tf.reduce_sum(n * x) for n, x in zip(nu, g)])
         grad = geometry.gradient(projected, vectors)  # (pairs, 3), complete for moving pairs
         forces = tf.math.unsorted_segment_sum(grad, centers, n_atoms) - tf.math.unsorted_segment_sum(
@@ -166,7 +165,7 @@ class LabelFunctions:
         return tf.gather_nd(forces, index)  # (n,)
 
     def _force_jacobian(self, *inputs):
-        weights = inputs[-3]
+        weights = inputs[-4]
         with tf.GradientTape() as outer:
             outer.watch(weights)
             selected = self._selected_forces(*inputs)
@@ -175,18 +174,35 @@ class LabelFunctions:
     def _force_sign_gradient(self, *inputs_and_labels):
         """Σ_c sign(F̂_c − F_c) ∂F̂_c/∂w: one reverse pass instead of the (n, n_weights) Jacobian."""
         *inputs, labels = inputs_and_labels
-        weights = inputs[-3]
+        weights = inputs[-4]
         with tf.GradientTape() as outer:
             outer.watch(weights)
             selected = self._selected_forces(*inputs)
             signed = tf.reduce_sum(tf.stop_gradient(tf.sign(selected - labels)) * selected)
         return selected, outer.gradient(signed, weights)
 
+
+class LabelFunctions:
+    """Label predictions, Jacobians and L2 gradients of one model.
+
+    Parameters
+    ----------
+    model : BehlerParrinelloNetwork
+        Its compiled :class:`LabelGraphs` are shared with the other models of its architecture.
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.graphs = model.architecture.companion(LabelGraphs)
+
     # -- numpy front end -------------------------------------------------------------
     def energy(self, descriptors: list[np.ndarray], n_atoms: int) -> tuple[float, np.ndarray]:
         """Predicted energy per atom (eV/atom) and its gradient (n_weights,) for one structure."""
-        value, gradient = self._energy(
-            [tf.constant(g) for g in descriptors], self.model.weights, tf.constant(float(n_atoms), tf.float64)
+        value, gradient = self.graphs.energy(
+            [tf.constant(g) for g in descriptors],
+            self.model.weights,
+            self.model.constants,
+            tf.constant(float(n_atoms), tf.float64),
         )
         return float(value), gradient.numpy()
 
@@ -210,7 +226,7 @@ class LabelFunctions:
         moving : DescriptorInputs, optional
             :meth:`moving_inputs` of these components, if already prepared.
         """
-        forces, jacobian = self._force(*self._force_arguments(descriptors, atoms, components, moving))
+        forces, jacobian = self.graphs.force(*self._force_arguments(descriptors, atoms, components, moving))
         return forces.numpy(), jacobian.numpy()
 
     def force_sign_gradient(
@@ -229,7 +245,7 @@ class LabelFunctions:
         ``labels`` are the reference components (eV/Å).
         """
         arguments = self._force_arguments(descriptors, atoms, components, moving)
-        forces, gradient = self._force_sign(*arguments, tf.constant(labels, tf.float64))
+        forces, gradient = self.graphs.force_sign(*arguments, tf.constant(labels, tf.float64))
         return forces.numpy(), gradient.numpy()
 
     def moving_inputs(
@@ -280,6 +296,7 @@ class LabelFunctions:
             *moving.tensors(),
             index,
             self.model.weights,
+            self.model.constants,
             moving.n_rows,
             len(atoms),
         )

@@ -31,6 +31,7 @@ Example
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -174,9 +175,14 @@ class ShapeBuckets:
         """Make ``sizes`` (array lengths, as in :meth:`__call__`) the smallest shape of ``key``.
 
         Replaces the key's reference; larger inputs still get the larger
-        buckets ``sizes * growth**k``, k >= 1.
+        buckets ``sizes * growth**k``, k >= 1. An earlier reservation of the key
+        stays covered (elementwise maximum), so runs that reserve one after the
+        other on a shared descriptor keep sharing one shape.
         """
-        self._reference[key] = np.maximum(np.asarray(sizes, dtype=np.float64) + 2, self.minimum)
+        need = np.maximum(np.asarray(sizes, dtype=np.float64) + 2, self.minimum)
+        if key in self._reserved:
+            need = np.maximum(need, self._reference[key])
+        self._reference[key] = need
         self._reserved.add(key)
 
 
@@ -435,6 +441,37 @@ class SymmetryFunctionSet:
         self._element_index[[atomic_numbers[e] for e in self.elements]] = np.arange(len(self.elements))
         self._buckets = {kind: ShapeBuckets(growth) for kind, growth in BUCKET_GROWTH.items()}
         self._compiled = tf.function(self._forward, jit_compile=True)
+
+    #: the live sets by functions, cutoff type and α (:meth:`shared`)
+    _instances: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+    @classmethod
+    def shared(
+        cls,
+        functions: dict[str, list[SymmetryFunction]],
+        *,
+        cutoff_type: int | str = 2,
+        cutoff_alpha: float = 0.0,
+    ) -> SymmetryFunctionSet:
+        """The live set with exactly these functions, cutoff type and α, or a new one.
+
+        Potentials read from files (:meth:`~nnp_tutorial.model.BehlerParrinelloNetwork.from_n2p2`)
+        use this, so models with the same symmetry functions — several trained here, or a
+        trained one and :func:`~nnp_tutorial.training.default_descriptor` — share one set:
+        its compiled function, its shape buckets (and reservations) and, for networks of the
+        same size, their compiled graphs (:class:`~nnp_tutorial.model.Architecture`).
+        """
+        candidate = cls(functions, cutoff_type=cutoff_type, cutoff_alpha=cutoff_alpha)
+        key = (
+            tuple((e, tuple(fs)) for e, fs in candidate.functions.items()),
+            candidate.cutoff_type,
+            candidate.cutoff_alpha,
+        )
+        existing = cls._instances.get(key)
+        if existing is not None:
+            return existing
+        cls._instances[key] = candidate
+        return candidate
 
     # -- numpy side: neighbour lists and index arrays ---------------------------------
     def species(self, atoms: Atoms) -> np.ndarray:

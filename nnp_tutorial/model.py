@@ -476,11 +476,12 @@ class BehlerParrinelloNetwork:
 
         The network output is converted to eV: without n2p2's normalisation
         block it is in Hartree; with it, ``E = E_n / conv_energy + N mean_energy``.
-        ``atom_energy`` lines add per-element reference energies.
+        ``atom_energy`` lines add per-element reference energies. Models whose files
+        name the same symmetry functions share one descriptor (:meth:`SymmetryFunctionSet.shared`).
         """
         directory = Path(directory)
         settings = read_input_nn(directory / "input.nn")
-        descriptor = SymmetryFunctionSet(
+        descriptor = SymmetryFunctionSet.shared(
             settings.symmetry_functions, cutoff_type=settings.cutoff_type, cutoff_alpha=settings.cutoff_alpha
         )
         stats = read_scaling(directory / "scaling.data", descriptor.n_functions)

@@ -336,3 +336,31 @@ def test_reserved_shape_buckets_pad_everything_smaller_to_the_reserved_sizes():
     assert buckets("a", (98, 1)) == (100, 16)
     assert buckets("a", (99, 1)) == (150, 24)  # larger inputs: the next power, as before
     assert buckets("b", (10,)) == (16,)  # other keys unaffected
+
+
+def test_a_second_reservation_keeps_the_first_covered():
+    """Two runs reserving one after the other on a shared descriptor share one shape."""
+    buckets = ShapeBuckets(growth=1.5, minimum=16)
+    buckets("a", (40, 40))  # an ordinary bucket reference is replaced by a reservation ...
+    buckets.reserve("a", (98, 8))
+    assert buckets("a", (10, 3)) == (100, 16)
+    buckets.reserve("a", (50, 20))  # ... but a reservation is only ever widened
+    assert buckets("a", (10, 3)) == (100, 22)
+    assert buckets("a", (98, 20)) == (100, 22)
+
+
+def test_files_with_the_same_symmetry_functions_load_onto_one_descriptor(tmp_path):
+    """SymmetryFunctionSet.shared: equal functions, cutoff type and α give the live set; others a new one."""
+    from nnp_tutorial.model import BehlerParrinelloNetwork
+    from nnp_tutorial.scaling import InputScaling
+
+    functions = {"H": [RadialG2("H", "H", 0.1, 0.0, 4.0)], "O": [RadialG2("O", "H", 0.2, 0.0, 4.0)]}
+    first = SymmetryFunctionSet.shared(functions, cutoff_type=1)
+    assert SymmetryFunctionSet.shared({"O": functions["O"], "H": functions["H"]}, cutoff_type=1) is first
+    assert SymmetryFunctionSet.shared(functions, cutoff_type=2) is not first
+    assert SymmetryFunctionSet.shared(functions, cutoff_type=1, cutoff_alpha=0.2) is not first
+    g = {e: np.linspace(0.1, 1.0, 6).reshape(3, 2)[:, :1] for e in ("H", "O")}
+    model = BehlerParrinelloNetwork(first, InputScaling.fit(g), hidden_nodes=(3,), activations=("t",))
+    model.write_n2p2(tmp_path)
+    again = BehlerParrinelloNetwork.from_n2p2(tmp_path)
+    assert again.descriptor is first and again.architecture is model.architecture

@@ -28,6 +28,7 @@ from nnp_tutorial.training import (
     LabelFunctions,
     Trainer,
     TrainingConfig,
+    kalman,
     l1_loss,
     l2_loss,
     scaled_errors,
@@ -106,6 +107,24 @@ def test_decoupled_ekf_keeps_blocks_independent():
         expected_block = expected[b, b]
         np.testing.assert_allclose(kf.covariance()[b, b], expected_block, atol=1e-13)
     assert np.all(kf.covariance()[blocks[0], blocks[1]] == 0)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("n, m", [(7, 1), (600, 1), (601, 10), (1030, 10)])
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_symmetric_product_reads_the_upper_triangle_once(monkeypatch, threads, n, m, dtype, rtol):
+    """P Jᵀ from P's upper triangle equals the dense product; the lower triangle is never read."""
+    monkeypatch.setattr(kalman, "_THREADS", threads)
+    rng = np.random.default_rng(n)
+    A = rng.normal(size=(n, n))
+    dense = (A + A.T).astype(dtype)
+    P = np.asfortranarray(np.triu(dense) + np.tril(np.full((n, n), np.nan), -1), dtype=dtype)
+    J = rng.normal(size=(m, n))
+    B = kalman.symmetric_product(P, J)
+    assert B.shape == (n, m) and B.dtype == dtype and B.flags.f_contiguous
+    expected = dense.astype(np.float64) @ J.astype(dtype).astype(np.float64).T
+    np.testing.assert_allclose(B, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+    np.testing.assert_array_equal(kalman.symmetric_product(P, J), B)  # repeats exactly
 
 
 def test_ekf_divergence_leaves_state_unchanged():

@@ -10,7 +10,9 @@ repetitions, after warm-up (every XLA shape compiled), of
 * an Adam step (label, gradient, update) for energy and force labels,
 
 next to a floor measured in the same process: one read and one write pass over
-a float64 array as large as P (``np.copyto``). Everything runs with one BLAS
+a float64 array as large as P (``np.copyto``). The filter updates and the floor
+are timed in turn, one call of each per round, so that the ratios compare
+calls made at the same machine speed. Everything runs with one BLAS
 thread, as :meth:`Trainer.run` does (see there why).
 
 Budgets (2-core machine): full EKF update <= 2.5x floor; per-element update
@@ -28,7 +30,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from nnp_tutorial import datasets
-from nnp_tutorial.timing import median_ms
+from nnp_tutorial.timing import interleaved_median_ms, median_ms
 from nnp_tutorial.training import KalmanFilter, Trainer, TrainingConfig, default_descriptor
 
 
@@ -71,7 +73,6 @@ def main() -> None:
     n = trainer.model.n_weights
     rng = np.random.default_rng(0)
     source, target = rng.random(n * n), np.empty(n * n)
-    floor = median_ms(lambda: np.copyto(target, source), args.repeats)
     J, xi = rng.normal(size=(10, n)) * 0.1, rng.normal(size=10) * 0.1
     elements = [trainer.model.element_slice(e) for e in trainer.model.elements]
     filters = {
@@ -79,9 +80,11 @@ def main() -> None:
         "EKF update alone, per-element blocks": KalmanFilter(n, eta=1e-3, blocks=elements),
         "EKF update alone, full P (float32)": KalmanFilter(n, eta=1e-3, dtype="float32"),
     }
-    for name, kf in filters.items():
-        results.append((name, median_ms(lambda kf=kf: kf.update(J, xi), args.repeats)))
-    results.append((f"floor: read+write pass over P ({n}x{n} float64)", floor))
+    timed = {name: (lambda kf=kf: kf.update(J, xi)) for name, kf in filters.items()}
+    floor_name = f"floor: read+write pass over P ({n}x{n} float64)"
+    timed[floor_name] = lambda: np.copyto(target, source)
+    results += interleaved_median_ms(timed, args.repeats).items()  # the budgets are ratios of these
+    floor = dict(results)[floor_name]
 
     print(f"\ndefault network: {n} weights; {len(structures)} revPBE0-D3 structures; {args.repeats} repeats")
     for name, (med, q1, q3) in results:

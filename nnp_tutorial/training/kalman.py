@@ -50,7 +50,7 @@ of ``DIR/history.csv``). η and the units of ξ are one choice: scaling ξ by
 Implementation
 --------------
 :math:`P` is symmetric; only its upper triangle is stored and touched.
-:math:`B = PJ^\top` takes one pass over the triangle (:func:`symmetric_product`,
+:math:`B = PJ^\top` takes one pass over the triangle (:func:`symmetric_products`,
 numba, split over up to four threads), and the symmetric rank-``m`` update
 :math:`P \leftarrow P - CC^\top`, where :math:`C = B L^{-\top}` and
 :math:`LL^\top = R + JB` (Cholesky: a solve, never an inverse), is BLAS
@@ -132,37 +132,47 @@ _THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity
 _POOL = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="kalman")
 
 
-def symmetric_product(P: np.ndarray, J: np.ndarray) -> np.ndarray:
-    """B = P Jᵀ for symmetric P given by its upper triangle, in one pass over it.
+def symmetric_products(Ps: list[np.ndarray], Js: list[np.ndarray]) -> list[np.ndarray]:
+    """B = P Jᵀ for each symmetric P given by its upper triangle, in one pass over it.
 
     Parameters
     ----------
-    P : ndarray of shape (n, n), Fortran order
-        Only the upper triangle is read.
-    J : ndarray of shape (m, n)
+    Ps : list of ndarray of shape (n_k, n_k), Fortran order
+        Only the upper triangles are read.
+    Js : list of ndarray of shape (m, n_k)
 
     Returns
     -------
-    ndarray of shape (n, m), Fortran order, dtype of P
+    list of ndarray of shape (n_k, m), Fortran order, dtype of P
 
-    The triangle is cut into column ranges of equal area, one per thread
-    (threads that sleep when idle, unlike OpenBLAS's, which spin and slow the
-    TensorFlow work of the next training step); their partial results are
-    added in a fixed order, so the result does not depend on scheduling.
+    The triangles are cut into column ranges, each thread getting about the same
+    area (a whole block when there are as many blocks as threads); threads sleep
+    when idle, unlike OpenBLAS's, which spin and slow the TensorFlow work of the
+    next training step. Partial results are added in a fixed order, so the
+    result does not depend on scheduling.
     """
-    n = P.shape[0]
-    JT = np.ascontiguousarray(J, dtype=P.dtype)
-    parts = _THREADS if n >= 512 else 1
-    bounds = [round(n * math.sqrt(t / parts)) for t in range(parts + 1)]
-    partial = [np.zeros(JT.shape, dtype=P.dtype) for _ in range(parts)]
-    if parts == 1:
-        _add_columns(P, JT, partial[0], 0, n)
+    areas = [P.shape[0] ** 2 for P in Ps]
+    tasks = []  # (block, first column, last column + 1)
+    for k, P in enumerate(Ps):
+        n = P.shape[0]
+        parts = max(1, round(_THREADS * areas[k] / sum(areas))) if n >= 512 else 1
+        bounds = [round(n * math.sqrt(t / parts)) for t in range(parts + 1)]
+        tasks += [(k, a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    JTs = [np.ascontiguousarray(J, dtype=P.dtype) for P, J in zip(Ps, Js)]
+    partial = [np.zeros(JTs[k].shape, dtype=Ps[k].dtype) for k, _, _ in tasks]
+
+    def run(t: int) -> None:
+        k, start, stop = tasks[t]
+        _add_columns(Ps[k], JTs[k], partial[t], start, stop)
+
+    if len(tasks) == 1:
+        run(0)
     else:
-        list(_POOL.map(lambda t: _add_columns(P, JT, partial[t], bounds[t], bounds[t + 1]), range(parts)))
-    BT = partial[0]
-    for other in partial[1:]:
-        BT += other
-    return BT.T
+        list(_POOL.map(run, range(len(tasks))))
+    BTs: list[np.ndarray | None] = [None] * len(Ps)
+    for (k, _, _), BT in zip(tasks, partial):
+        BTs[k] = BT if BTs[k] is None else BTs[k] + BT
+    return [BT.T for BT in BTs]
 
 
 @dataclass(frozen=True)
@@ -270,25 +280,20 @@ class KalmanFilter:
         if not (np.all(np.isfinite(J)) and np.all(np.isfinite(xi))):
             raise FilterDiverged(f"step {self.step_}: non-finite errors or Jacobian")
         eta = self.eta(self.step_)
-        # B_k = P_k J_k^T for each block, S = R + sum_k J_k B_k (m x m)
-        Bs = []
-        S = np.eye(m) / eta
+        # B = P J^T, block by block (zero between blocks), S = R + J B (m x m)
+        B = np.empty((self.n_weights, m))
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught below as divergence
-            for block, P in zip(self.blocks, self.P_):
-                B = symmetric_product(P, J[:, block])  # (n_k, m), upper triangle of P read
-                Bs.append(B)
-                S += J[:, block] @ B.astype(np.float64)
+            for block, Bk in zip(self.blocks, symmetric_products(self.P_, [J[:, b] for b in self.blocks])):
+                B[block] = Bk
+            S = np.eye(m) / eta + J @ B
         try:
             L, _ = cho_factor(S, lower=True, check_finite=True)
         except (np.linalg.LinAlgError, ValueError):
             raise FilterDiverged(f"step {self.step_}: R + J P J^T is not positive definite") from None
         L = np.tril(L)
-        delta = np.empty(self.n_weights)
-        updates = []
-        for block, B in zip(self.blocks, Bs):
-            C = solve_triangular(L, B.T.astype(np.float64), lower=True).T  # (n_k, m): B L^-T
-            delta[block] = -C @ solve_triangular(L, xi, lower=True)  # -B S^-1 xi = -K xi
-            updates.append(np.asfortranarray(C, dtype=self.dtype))
+        C = solve_triangular(L, B.T, lower=True, check_finite=False).T  # (n, m): B L^-T
+        delta = -C @ solve_triangular(L, xi, lower=True)  # -B S^-1 xi = -K xi
+        updates = [np.asfortranarray(C[block], dtype=self.dtype) for block in self.blocks]
         if not np.all(np.isfinite(delta)):
             raise FilterDiverged(f"step {self.step_}: non-finite weight update")
         # diag(P - C C^T) from C alone: test positivity before touching P, so a

@@ -48,6 +48,7 @@ import tensorflow as tf
 from ase import Atoms
 
 from .descriptors import SymmetryFunctionSet
+from .dispatch import ShapeDispatch
 from .errors import UnknownNameError
 from .io import (
     NNPSettings,
@@ -164,7 +165,7 @@ class Architecture:
         offsets = np.cumsum([0] + [n_connections(sizes[e]) for e in self.elements])
         self.n_weights = int(offsets[-1])
         self.slices = {e: slice(int(a), int(b)) for e, a, b in zip(self.elements, offsets[:-1], offsets[1:])}
-        self.compiled_evaluation = tf.function(self.evaluation_graph, jit_compile=True)
+        self.compiled_evaluation = ShapeDispatch(tf.function(self.evaluation_graph, jit_compile=True))
         self._companions: dict[type, object] = {}
 
     @classmethod

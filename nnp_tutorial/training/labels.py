@@ -31,6 +31,7 @@ from ase import Atoms
 from tqdm.auto import tqdm
 
 from ..descriptors import DescriptorInputs
+from ..dispatch import ShapeDispatch
 from .schedule import Batch, BatchSchedule, scaled_errors
 
 
@@ -132,7 +133,7 @@ class LabelGraphs:
 
     def __init__(self, architecture) -> None:
         self.architecture = architecture
-        self.energy = tf.function(self._energy_jacobian, jit_compile=True, reduce_retracing=False)
+        self.energy = ShapeDispatch(tf.function(self._energy_jacobian, jit_compile=True))
         self.force = tf.function(self._force_jacobian, jit_compile=True)
         # one trace for all bucket shapes (XLA still compiles each shape once)
         self.force_sign = tf.function(self._force_sign_gradient, jit_compile=True, reduce_retracing=True)

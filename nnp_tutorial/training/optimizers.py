@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from ..dispatch import ShapeDispatch
 from .kalman import EtaSchedule, KalmanFilter
 
 #: The study's Adam settings.
@@ -52,7 +53,7 @@ class AdamOptimizer:
         )
         # as a graph: one call instead of some forty eager operations (0.5 instead of 7.4 ms per
         # update for 2827 weights, the same numbers to the last bit)
-        self._apply = tf.function(self._apply_gradient)
+        self._apply = ShapeDispatch(tf.function(self._apply_gradient))
 
     def _apply_gradient(self, gradient: tf.Tensor, weights: tf.Variable) -> None:
         self.optimizer.apply_gradients([(gradient, weights)])

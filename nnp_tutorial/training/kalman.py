@@ -60,8 +60,9 @@ and shares the gain matrix A (Puskorius and Feldkamp's DEKF).
 
 Why not BLAS ``symm`` for B: with the m = 1 or 10 columns of a Kalman step it
 packs P into blocks first and takes 2.5 to 6 times longer than one pass
-(2827 weights on the 2-core machine: 23 ms for m = 10 and 19 ms for m = 1, against
-6–9 ms and 3 ms; ``benchmarks/bench_training.py``).
+(2827 weights on the 2-core machine, ``scipy.linalg.blas.dsymm`` against
+:func:`symmetric_products`: 23 ms for m = 10 and 19 ms for m = 1, against 6–9 ms and
+3 ms; the whole update in ``benchmarks/bench_training.py``).
 
 Divergence (a non-finite update, a non-positive-definite :math:`R + JPJ^\top`,
 or a non-positive or non-finite diagonal of P) leaves the filter unchanged and
@@ -77,7 +78,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy.linalg import blas, cho_factor, solve_triangular
+from scipy.linalg import blas, solve_triangular
 
 from ..errors import CalculationFailed
 
@@ -127,7 +128,7 @@ def _add_columns(P, JT, BT, start, stop):
         j += 2
 
 
-#: Threads of :func:`symmetric_product` (it is memory bound: more than four rarely help).
+#: Threads of :func:`symmetric_products` (it is memory bound: more than four rarely help).
 _THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 _POOL = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="kalman")
 
@@ -280,19 +281,20 @@ class KalmanFilter:
         if not (np.all(np.isfinite(J)) and np.all(np.isfinite(xi))):
             raise FilterDiverged(f"step {self.step_}: non-finite errors or Jacobian")
         eta = self.eta(self.step_)
-        # B = P J^T, block by block (zero between blocks), S = R + J B (m x m)
-        B = np.empty((self.n_weights, m))
+        # B = P J^T block by block (P is block-diagonal in the decoupled filter), S = R + J B (m x m)
+        B = np.empty((self.n_weights, m), order="F")
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught below as divergence
             for block, Bk in zip(self.blocks, symmetric_products(self.P_, [J[:, b] for b in self.blocks])):
                 B[block] = Bk
             S = np.eye(m) / eta + J @ B
         try:
-            L, _ = cho_factor(S, lower=True, check_finite=True)
-        except (np.linalg.LinAlgError, ValueError):
+            if not np.all(np.isfinite(S)):
+                raise np.linalg.LinAlgError
+            L = np.linalg.cholesky(S)  # S = L L^T
+        except np.linalg.LinAlgError:
             raise FilterDiverged(f"step {self.step_}: R + J P J^T is not positive definite") from None
-        L = np.tril(L)
-        C = solve_triangular(L, B.T, lower=True, check_finite=False).T  # (n, m): B L^-T
-        delta = -C @ solve_triangular(L, xi, lower=True)  # -B S^-1 xi = -K xi
+        C = blas.dtrsm(1.0, L, B, side=1, lower=1, trans_a=1)  # (n, m): B L^-T, a triangular solve
+        delta = -C @ solve_triangular(L, xi, lower=True, check_finite=False)  # -B S^-1 xi = -K xi
         updates = [np.asfortranarray(C[block], dtype=self.dtype) for block in self.blocks]
         if not np.all(np.isfinite(delta)):
             raise FilterDiverged(f"step {self.step_}: non-finite weight update")

@@ -6,12 +6,17 @@ Prints medians (and quartiles) over repetitions for
   forces <= 40 ms median on the 2-core machine), and
 * n2p2's 1080-atom RPBE-D3 example box,
 
-split into neighbour list (vesin, plain search), triple lists (numba), and the compiled
-TensorFlow graph (symmetry functions, networks, forces and stress by autodiff),
-in double precision and in single precision (``model.evaluate(atoms, dtype="float32")``),
-next to a floor measured in the same run: one numpy pass ``exp(x) * y`` over
-as many float64 numbers as the structure has angular terms (triples × functions
-of their group), the least work any implementation must do.
+for the default engine (float64: symmetry functions and their gradient as numba loops,
+:class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`, networks in TensorFlow) split into
+neighbour list (vesin, plain search), symmetry functions, networks and dE/dG, the gradient
+with respect to the pair vectors, and forces and virial; and for the graph engine
+(``engine="graph"``: triple lists by numba, then one XLA-compiled TensorFlow graph for
+symmetry functions, networks, forces and stress by autodiff), in double precision and in
+single precision (``model.evaluate(atoms, dtype="float32")``), next to a floor measured
+in the same run: one numpy pass ``exp(x) * y`` over as many float64 numbers as the
+structure has angular terms (triples × functions of their group), a yardstick of the
+machine's speed of the moment sized like the work (the graph engine evaluates about one
+exponential per term; the loops engine none per triple).
 
 The page faults per evaluation should be a few hundred at most (218 measured):
 TensorFlow's pooling (BFC) CPU allocator, which ``nnp_tutorial`` switches on,
@@ -46,6 +51,25 @@ def angular_terms(model, inputs) -> int:
     )
 
 
+def loops_parts(model, pairs, timer) -> list[tuple[str, tuple[float, float, float]]]:
+    """Rows for the parts of the default (loops) engine, each timed by ``timer(function)``."""
+    loops, architecture = model.architecture.loops, model.architecture
+    g, state = loops.forward(pairs)
+    g_tensors = [tf.constant(x) for x in g]
+    _, nu = architecture.compiled_network_gradient(g_tensors, model.weights, model.constants)
+    w = [x.numpy() for x in nu]
+    grad = loops.backward(state, w)
+    return [
+        ("symmetry functions (pair terms; numba loops)", timer(lambda: loops.forward(pairs))),
+        (
+            "networks and dE/dG (TF/XLA)",
+            timer(lambda: architecture.compiled_network_gradient(g_tensors, model.weights, model.constants)),
+        ),
+        ("gradient dE/dD per pair (numba loops)", timer(lambda: loops.backward(state, w))),
+        ("forces and virial", timer(lambda: loops.forces_and_virial(pairs, grad))),
+    ]
+
+
 def bench_structure(label: str, model, atoms, repeats: int) -> None:
     sfs = model.descriptor
     pairs = sfs.pairs(atoms)
@@ -56,41 +80,41 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
     rng = np.random.default_rng(0)
     x, y = rng.random(n_terms), rng.random(n_terms)
 
+    def timer(function):
+        return median_ms(function, repeats)
+
     model.evaluate(atoms)  # compiles this shape: its page faults are not the steady state's
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     total = median_ms(lambda: model.evaluate(atoms), repeats, warmup=0)
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / repeats
     rows = [
-        ("total: energy + forces + stress", total),
-        ("  neighbour list (vesin)", median_ms(lambda: sfs.pairs(atoms), repeats)),
-        ("  triples and index arrays (numba)", median_ms(lambda: sfs.padded(sfs.inputs(pairs)), repeats)),
+        ("total: energy + forces + stress (loops engine)", total),
+        ("  neighbour list (vesin)", timer(lambda: sfs.pairs(atoms))),
+        *(("  " + name, value) for name, value in loops_parts(model, pairs, timer)),
+        ("total, graph engine (engine='graph')", timer(lambda: model.evaluate(atoms, engine="graph"))),
+        ("  triples and index arrays (numba)", timer(lambda: sfs.padded(sfs.inputs(pairs)))),
     ]
     if single_chunk:
         rows.append(
             (
                 "  compiled graph (TF/XLA)",
-                median_ms(lambda: model.compiled_graph(tensors, inputs.n_rows, len(atoms)), repeats),
+                timer(lambda: model.compiled_graph(tensors, inputs.n_rows, len(atoms))),
             )
         )
-    rows.append(
-        (
-            "total, single precision (dtype=float32)",
-            median_ms(lambda: model.evaluate(atoms, dtype="float32"), repeats),
-        )
-    )
+    rows.append(("total, graph engine in float32", timer(lambda: model.evaluate(atoms, dtype="float32"))))
     if single_chunk:
         tensors32 = inputs.tensors(tf.float32)
         rows.append(
             (
                 "  compiled graph (TF/XLA), float32",
-                median_ms(lambda: model.compiled_graph(tensors32, inputs.n_rows, len(atoms)), repeats),
+                timer(lambda: model.compiled_graph(tensors32, inputs.n_rows, len(atoms))),
             )
         )
-    floor = median_ms(lambda: np.exp(x) * y, repeats)
+    floor = timer(lambda: np.exp(x) * y)
     rows.append((f"floor: numpy exp(x)*y over {n_terms} terms", floor))
     print(f"\n{label}: {len(atoms)} atoms, {len(pairs)} pairs, {sfs.inputs(pairs).n_triples} triples")
     for name, (med, q1, q3) in rows:
-        print(f"  {name:46s} {med:9.2f} ms  (IQR {q1:.2f}-{q3:.2f})  = {med / floor[0]:6.2f} x floor")
+        print(f"  {name:48s} {med:9.2f} ms  (IQR {q1:.2f}-{q3:.2f})  = {med / floor[0]:6.2f} x floor")
     print(f"  per atom: {total[0] / len(atoms):.4f} ms/atom; page faults per evaluation: {faults:.0f}")
 
 

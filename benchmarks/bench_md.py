@@ -7,11 +7,14 @@ Starts from frame 0 of the revPBE0-D3 data set with Maxwell–Boltzmann velociti
 * one step of the :func:`~nnp_tutorial.md.run_md` loop in NVT (integrator, stability check,
   and a thermo row + trajectory frame every 20 steps), and one NPT step with
   ``OneForceNPTBerendsen`` next to ASE's ``NPTBerendsen`` (two force evaluations per step);
-* its parts: ``model.evaluate`` split into neighbour list (vesin, plain search), triples and
-  index arrays (numba), tensor conversion, and the compiled graph (TF/XLA: symmetry functions,
-  networks, forces and stress); the neighbour search as the NVT steps do it (the calculator's
-  Verlet-cached :class:`~nnp_tutorial.neighbors.NeighborSearch`, skin 1 Å); the ASE/MD
-  overhead is the step minus ``evaluate``;
+* its parts: ``model.evaluate`` split into neighbour list (vesin, plain search), and then,
+  in float64 (the loops engine, :class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`),
+  symmetry functions (pair terms and numba loops), networks and dE/dG (TF/XLA), the
+  gradient per pair (numba loops), forces and virial; in float32 (the graph engine),
+  triples and index arrays (numba), tensor conversion and the compiled graph (TF/XLA:
+  symmetry functions, networks, forces and stress); the neighbour search as the NVT steps
+  do it (the calculator's Verlet-cached :class:`~nnp_tutorial.neighbors.NeighborSearch`,
+  skin 1 Å); the ASE/MD overhead is the step minus ``evaluate``;
 * the floor of ``bench_descriptors.py``, measured in the same run: one numpy pass
   ``exp(x) * y`` over as many float64 numbers as the structure has angular terms.
 
@@ -34,7 +37,7 @@ import time
 
 import numpy as np
 import tensorflow as tf
-from bench_descriptors import angular_terms  # same floor as the descriptor benchmark
+from bench_descriptors import angular_terms, loops_parts  # same floor and parts
 
 from nnp_tutorial import datasets
 from nnp_tutorial.calculator import NNPCalculator
@@ -133,19 +136,34 @@ def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -
     cached = tuple(np.percentile(search.times, [50, 25, 75]))  # vesin's part of these steps
     sfs = model.descriptor
     pairs = sfs.pairs(atoms)
-    inputs = sfs.padded(sfs.inputs(pairs))
-    tensors = inputs.tensors(tf.as_dtype(dtype))
-    evaluate = timed_steps(lambda: model.evaluate(atoms, dtype=dtype), steps)
     rows += [
-        ("  model.evaluate (energy, forces, stress)", evaluate),
+        (
+            "  model.evaluate (energy, forces, stress)",
+            timed_steps(lambda: model.evaluate(atoms, dtype=dtype), steps),
+        ),
         ("    neighbour list (vesin)", timed_steps(lambda: sfs.pairs(atoms), steps)),
         (f"    vesin, Verlet-cached (skin {search.skin:g} Å, NVT steps)", cached),
-        ("    triples and index arrays (numba)", timed_steps(lambda: sfs.padded(sfs.inputs(pairs)), steps)),
-        ("    tensor conversion", timed_steps(lambda: inputs.tensors(tf.as_dtype(dtype)), steps)),
-        (
-            "    compiled graph (TF/XLA)",
-            timed_steps(lambda: model.compiled_graph(tensors, inputs.n_rows, len(atoms)), steps),
-        ),
+    ]
+    if dtype == "float64":  # the loops engine
+        rows += [
+            ("    " + name, value)
+            for name, value in loops_parts(model, pairs, lambda f: timed_steps(f, steps))
+        ]
+    else:  # the graph engine
+        inputs = sfs.padded(sfs.inputs(pairs))
+        tensors = inputs.tensors(tf.as_dtype(dtype))
+        rows += [
+            (
+                "    triples and index arrays (numba)",
+                timed_steps(lambda: sfs.padded(sfs.inputs(pairs)), steps),
+            ),
+            ("    tensor conversion", timed_steps(lambda: inputs.tensors(tf.as_dtype(dtype)), steps)),
+            (
+                "    compiled graph (TF/XLA)",
+                timed_steps(lambda: model.compiled_graph(tensors, inputs.n_rows, len(atoms)), steps),
+            ),
+        ]
+    rows += [
         ("  stability check", timed_steps(lambda: monitor.check(atoms, 0, 0.0), steps)),
         ("  thermo row (every 20 steps)", timed_steps(lambda: thermo_row(atoms, 0, TIMESTEP_FS), steps)),
     ]

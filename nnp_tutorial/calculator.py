@@ -29,10 +29,11 @@ class NNPCalculator(Calculator):
     model : BehlerParrinelloNetwork
         Any model with ``evaluate(atoms, dtype=...) -> Evaluation``.
     dtype : {"float64", "float32"}, default "float64"
-        Floating-point type of the symmetry functions and networks. Single
-        precision is about twice as fast and changes forces by ~1e-5 relative
-        (energies are still summed in double precision): good for MD, not for
-        finite-difference checks.
+        Floating-point type of the symmetry functions and networks. float64 runs
+        the symmetry functions as compiled loops (the model's ``"loops"`` engine,
+        the fastest); float32 runs the TensorFlow graph in single precision
+        (forces change by ~1e-5 relative, energies are still summed in double
+        precision), which is now no faster: kept for comparison.
     skin : float, default 1.0
         Verlet skin of the neighbour search, Å
         (:class:`~nnp_tutorial.neighbors.NeighborSearch`): while the cell stays

@@ -402,7 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--dtype",
         choices=["float64", "float32"],
         default="float64",
-        help="precision of symmetry functions and networks (float32: ~1.7x faster MD, forces to ~1e-5)",
+        help="precision of symmetry functions and networks (float32: the TensorFlow graph, forces to ~1e-5, "
+        "no faster than the default float64 loops)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_md)

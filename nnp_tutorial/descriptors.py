@@ -42,7 +42,7 @@ import tensorflow as tf
 from ase import Atoms
 from ase.data import atomic_numbers, chemical_symbols
 
-from .cutoffs import get_cutoff
+from .cutoffs import CutoffFunction, get_cutoff
 from .errors import UnknownElementError
 from .neighbors import NeighborSearch, PairList, neighbor_pairs, triples
 from .symmetry_functions import AngularG3, RadialG2, SymmetryFunction, n2p2_sort_key, sort_elements
@@ -190,11 +190,33 @@ class ShapeBuckets:
 class _BoundCutoff:
     """A cutoff function with its inner-cutoff parameter fixed."""
 
-    function: object
+    function: CutoffFunction
     alpha: float
 
-    def value_and_derivative(self, r, rc):
-        return self.function.value_and_derivative(r, rc, self.alpha)
+
+def pair_factors(
+    r: tf.Tensor, cutoff: CutoffFunction, alpha: float, rc: float, eta: tf.Tensor, rs: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    r"""The radial factor :math:`P(r) = f_c(r)\, e^{-\eta (r - r_s)^2}` and :math:`dP/dr`.
+
+    Parameters
+    ----------
+    r : tf.Tensor of shape (n,)
+        Distances, Å.
+    cutoff : CutoffFunction
+        With inner-cutoff parameter ``alpha`` and radius ``rc`` (Å).
+    eta, rs : tf.Tensor of shape (n_keys,)
+        Gaussian widths (1/Å²) and centres (Å).
+
+    Returns
+    -------
+    P, dP : tf.Tensor of shape (n, n_keys)
+        Dimensionless, and 1/Å.
+    """
+    fc, dfc = cutoff.value_and_derivative(r, rc, alpha)
+    shift = r[:, None] - rs
+    gauss = tf.exp(-eta * shift * shift)
+    return fc[:, None] * gauss, (dfc[:, None] - 2.0 * eta * shift * fc[:, None]) * gauss
 
 
 class _TermGroup:
@@ -308,12 +330,9 @@ class AngularTerms(_TermGroup):
 
     def _radial(self, r: tf.Tensor, cutoff: _BoundCutoff) -> tuple[tf.Tensor, tf.Tensor]:
         """P(r) and dP/dr for each distinct (eta, r_s), each of shape (n, n_keys)."""
-        fc, dfc = cutoff.value_and_derivative(r, self.rc)
         eta = tf.constant([e for e, _ in self._radial_keys], r.dtype)
         rs = tf.constant([s for _, s in self._radial_keys], r.dtype)
-        shift = r[:, None] - rs
-        gauss = tf.exp(-eta * shift * shift)
-        return fc[:, None] * gauss, (dfc[:, None] - 2.0 * eta * shift * fc[:, None]) * gauss
+        return pair_factors(r, cutoff.function, cutoff.alpha, self.rc, eta, rs)
 
     def __call__(self, vectors, rows, p, q, n_rows, cutoff) -> tf.Tensor:
         rows_p = tf.gather(rows, p)  # (triples,) output row of each triple's centre

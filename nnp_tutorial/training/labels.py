@@ -150,11 +150,7 @@ class LabelGraphs:
         constants, n_rows, n_atoms,
     ):  # fmt: skip
         """The drawn force components (n,), differentiable with respect to ``weights``."""
-        with tf.GradientTape() as inner:
-            inner.watch(descriptors)
-            energies = self.architecture.atomic_energies(descriptors, weights, constants)
-            energy = tf.add_n([tf.reduce_sum(e) for e in energies])
-        nu = inner.gradient(energy, descriptors)  # dE/dG per element, (rows, n_sf)
+        _, nu = self.architecture.network_gradient(descriptors, weights, constants)  # dE/dG, (rows, n_sf)
         with tf.GradientTape() as geometry:
             geometry.watch(vectors)
             g = self.architecture.descriptor.call(vectors, rows, radial, angular_p, angular_q, n_rows)

@@ -1,0 +1,501 @@
+r"""Symmetry functions and their gradient as compiled loops (numba): the fast path for MD.
+
+:class:`DescriptorLoops` computes the same numbers as
+:class:`~nnp_tutorial.descriptors.SymmetryFunctionSet` (the tests compare the two to
+round-off) in another order, suited to one structure at a time:
+
+1. **Pair terms.** For every pair of the neighbour list and every distinct
+   :math:`(\eta, r_s, r_c)` of the set, :math:`P(r) = f_c(r)\,e^{-\eta(r-r_s)^2}` and
+   :math:`P'(r)`, in one vectorised TensorFlow call (:func:`~nnp_tutorial.descriptors.pair_factors`,
+   with the cutoff functions of :mod:`nnp_tutorial.cutoffs`).
+2. **Sums** (:meth:`DescriptorLoops.forward`). A radial function is a sum of :math:`P` over a
+   centre's pairs. An angular term is :math:`A(\cos\theta)\,P(r_{ij})P(r_{ik})[P(r_{jk})]`:
+   the third side ``j → k`` of a narrow (type 3) triple is itself a pair of the list
+   (the term vanishes unless :math:`r_{jk} < r_c`), found in a hash table, so a triple
+   costs products only — no exponential, cutoff function or square root.
+3. **Gradient** (:meth:`DescriptorLoops.backward`). From :math:`w = \partial E/\partial G` of
+   every atom (the networks' gradient), :math:`\partial E/\partial\mathbf D_p` for every pair
+   by the chain rule of :class:`~nnp_tutorial.descriptors.AngularTerms`, written out.
+
+The loops run over central atoms, split between threads (numba releases the GIL);
+each centre's functions and the gradients of its own pairs are written by one
+thread only, and only the third sides' gradients go to per-thread buffers. No
+per-triple floating-point array is stored (the forward pass keeps only the three pair
+indices of each triple for the backward pass), so memory grows far more slowly with
+the structure than the graph's and needs no chunking. The training Jacobians, which
+differentiate with respect to the weights through these sums, use the TensorFlow
+graph instead.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+import tensorflow as tf
+
+from .descriptors import SymmetryFunctionSet, pair_factors
+from .neighbors import PairList
+
+#: Threads of the loops (one per core, at most four).
+THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+_POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="descriptor-loops")
+
+#: The pair terms are computed for a multiple of this many pairs (one XLA compilation per multiple).
+_PAIR_BLOCK = 4096
+
+
+@numba.njit(nogil=True, cache=True)
+def _pair_table(
+    centers: np.ndarray, neighbors: np.ndarray, shifts: np.ndarray, n_atoms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Open-addressing hash table from (i, j, cell shift) to the index of the pair ``i → j``.
+
+    Returns the table and each pair's shift code ``c = s_0 W^2 + s_1 W + s_2`` with
+    ``W = 4 max|s| + 1``: a difference of two codes is the code of the difference of
+    the shifts (each component stays within ±W/2), so the third side's code is
+    ``c[pk] - c[pj]``. Row ``h`` of the table holds a key
+    ``(i * n_atoms + j) * W**3 + c + (W**3 - 1) / 2`` (non-negative) and its pair index
+    (-1, -1: empty). The slot is ``i * n_atoms + j`` modulo the table size, so the pairs
+    of one atom ``i`` lie close together and one centre's lookups stay in cache.
+    """
+    reach = 0
+    for s in shifts.ravel():
+        reach = max(reach, abs(s))
+    width = 4 * reach + 1
+    codes = (shifts[:, 0] * width + shifts[:, 1]) * width + shifts[:, 2]
+    size = 16
+    while size < 2 * len(centers):
+        size *= 2
+    table = np.full((size, 2), -1, np.int64)
+    for p in range(len(centers)):
+        slot = centers[p] * n_atoms + neighbors[p]
+        h = slot & (size - 1)
+        while table[h, 0] >= 0:
+            h = (h + 1) & (size - 1)
+        table[h, 0] = slot * width**3 + codes[p] + (width**3 - 1) // 2
+        table[h, 1] = p
+    return table, codes
+
+
+@numba.njit(nogil=True, inline="always")
+def _third_side(table, codes, cubed, n_atoms, neighbors, pj, pk) -> int:
+    """Index of the pair ``j → k`` of the triple made of pairs ``pj = i → j`` and ``pk = i → k``, or -1.
+
+    ``table, codes``: from :func:`_pair_table`; ``cubed``: its ``W**3``.
+    """
+    slot = neighbors[pj] * n_atoms + neighbors[pk]
+    key = slot * cubed + codes[pk] - codes[pj] + (cubed - 1) // 2
+    size = len(table)
+    h = slot & (size - 1)
+    while table[h, 0] != key:
+        if table[h, 0] < 0:
+            return -1
+        h = (h + 1) & (size - 1)
+    return table[h, 1]
+
+
+@numba.njit(nogil=True, cache=True)
+def _radial_forward(P, atoms, rows, starts, counts, keys, columns, out):
+    """``out[row(i), columns[k]] = sum of P[p, keys[k]]`` over the pairs p of each centre i."""
+    for i in atoms:
+        for k in range(len(keys)):
+            s = 0.0
+            for p in range(starts[i], starts[i] + counts[i]):
+                s += P[p, keys[k]]
+            out[rows[i], columns[k]] = s
+
+
+@numba.njit(nogil=True, cache=True)
+def _radial_backward(dP, vectors, r, atoms, rows, starts, counts, keys, columns, w, grad):
+    """``grad[p] += (sum_k w[row(i), columns[k]] P'[p, keys[k]]) D_p / r_p`` for the pairs of each centre."""
+    for i in atoms:
+        for p in range(starts[i], starts[i] + counts[i]):
+            s = 0.0
+            for k in range(len(keys)):
+                s += w[rows[i], columns[k]] * dP[p, keys[k]]
+            s /= r[p]
+            for d in range(3):
+                grad[p, d] += s * vectors[p, d]
+
+
+@numba.njit(nogil=True, cache=True)
+def _centre_triples(
+    i, vectors, r, neighbors, codes, cubed, table, n_atoms, s1, n1, s2, n2, same, narrow, max_squared, tp, tq,
+    to,
+):  # fmt: skip
+    """Write the triples of centre ``i`` to ``tp, tq`` (pairs i → j, i → k), ``to`` (j → k); return how many.
+
+    Candidates are written unconditionally and the count advances only for kept
+    ones (no unpredictable branch); narrow groups keep those with
+    ``r_jk^2 < max_squared`` whose third side is a pair of the list.
+    """
+    t = 0
+    for a in range(n1[i]):
+        pj = s1[i] + a
+        x, y, z, rij = vectors[pj, 0], vectors[pj, 1], vectors[pj, 2], r[pj]
+        for b in range(a + 1 if same else 0, n2[i]):
+            pk = s2[i] + b
+            tp[t] = pj
+            tq[t] = pk
+            if narrow:
+                dot = x * vectors[pk, 0] + y * vectors[pk, 1] + z * vectors[pk, 2]
+                t += rij * rij + r[pk] * r[pk] - 2.0 * dot < max_squared
+            else:
+                t += 1
+    if not narrow:
+        return t
+    kept = 0
+    for u in range(t):
+        o = _third_side(table, codes, cubed, n_atoms, neighbors, tp[u], tq[u])
+        tp[kept] = tp[u]
+        tq[kept] = tq[u]
+        to[kept] = o
+        kept += o >= 0
+    return kept
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+def _centre_factors(vectors, r, P, narrow, tp, tq, to, lambdas, zetas, cos, X, A, dA):
+    """cos θ (n,), the radial factors X (n_radial, n) and A, dA/dcos θ (n_angular, n) of the n triples."""
+    n = len(tp)
+    for t in range(n):
+        pj, pk = tp[t], tq[t]
+        dot = (
+            vectors[pj, 0] * vectors[pk, 0]
+            + vectors[pj, 1] * vectors[pk, 1]
+            + vectors[pj, 2] * vectors[pk, 2]
+        )
+        cos[t] = dot / (r[pj] * r[pk])
+    for c in range(X.shape[0]):
+        if narrow:
+            for t in range(n):
+                X[c, t] = P[tp[t], c] * P[tq[t], c] * P[to[t], c]
+        else:
+            for t in range(n):
+                X[c, t] = P[tp[t], c] * P[tq[t], c]
+    for a in range(len(lambdas)):
+        lam, zeta = lambdas[a], zetas[a]
+        norm = 2.0 ** (1.0 - zeta)
+        base, lower = A[a], dA[a]  # filled in place: base, then base^(zeta - 1)
+        for t in range(n):
+            base[t] = max(1.0 + lam * cos[t], 0.0)
+        if zeta == np.floor(zeta):
+            lower[:n] = 1.0
+            for _ in range(int(zeta) - 1):
+                for t in range(n):
+                    lower[t] *= base[t]
+        else:
+            for t in range(n):
+                lower[t] = base[t] ** (zeta - 1.0)
+        for t in range(n):
+            b, low = base[t], lower[t]
+            A[a, t] = norm * low * b
+            dA[a, t] = norm * zeta * lam * low if b > 0.0 else 0.0
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+def _angular_forward(
+    vectors, r, P, neighbors, codes, cubed, table, n_atoms, atoms, rows, s1, n1, s2, n2, same, narrow,
+    max_squared, lambdas, zetas, a_of, x_of, columns, out, tp, tq, to, counts,
+):  # fmt: skip
+    """Angular functions of one group for the centres ``atoms`` (see the module docstring).
+
+    ``P`` (pairs, n_radial): the group's radial factors; ``lambdas, zetas`` (n_angular):
+    its angular factors; function k is ``A[a_of[k]] X[x_of[k]]`` summed over triples,
+    written to ``out[row, columns[k]]``. The triples are kept for :func:`_angular_backward`:
+    those of ``atoms[c]`` follow those of the earlier centres in ``tp, tq, to``, and
+    ``counts[c]`` says how many there are.
+    """
+    most = 0
+    for i in atoms:
+        most = max(most, n1[i] * n2[i])
+    cos = np.empty(most)
+    X, A, dA = np.empty((P.shape[1], most)), np.empty((len(lambdas), most)), np.empty((len(lambdas), most))
+    start = 0
+    for c, i in enumerate(atoms):
+        n = _centre_triples(
+            i, vectors, r, neighbors, codes, cubed, table, n_atoms, s1, n1, s2, n2, same, narrow, max_squared,
+            tp[start:], tq[start:], to[start:],
+        )  # fmt: skip
+        counts[c] = n
+        end = start + n
+        _centre_factors(
+            vectors, r, P, narrow, tp[start:end], tq[start:end], to[start:end], lambdas, zetas, cos, X, A, dA
+        )
+        start = end
+        for k in range(len(columns)):
+            a, x = a_of[k], x_of[k]
+            s = 0.0
+            for t in range(n):
+                s += A[a, t] * X[x, t]
+            out[rows[i], columns[k]] = s
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+def _angular_backward(
+    vectors, r, P, dP, narrow, atoms, rows, lambdas, zetas, a_of, x_of, columns, w, tp, tq, to, counts,
+    grad, grad_third,
+):  # fmt: skip
+    """Add ∂E/∂D of one angular group's terms to ``grad`` (sides i → j, i → k) and ``grad_third`` (j → k).
+
+    ``w`` (atoms' rows, functions): ∂E/∂G; ``dP``: the radial factors' derivatives;
+    the triples and the rest as :func:`_angular_forward` left them. The formulas are
+    those of :class:`~nnp_tutorial.descriptors.AngularTerms`.
+    """
+    most = max(counts.max(), 1) if len(counts) else 1
+    nx, na = P.shape[1], len(lambdas)
+    cos = np.empty(most)
+    X, A, dA = np.empty((nx, most)), np.empty((na, most)), np.empty((na, most))
+    g_radial, s_angular = np.empty((nx, most)), np.empty((na, most))  # dE/dX, dE/dA
+    s_cos, s_ij, s_ik, s_jk = np.empty(most), np.empty(most), np.empty(most), np.empty(most)
+    start = 0
+    for c, i in enumerate(atoms):
+        n = counts[c]
+        p, q, o = tp[start : start + n], tq[start : start + n], to[start : start + n]
+        start += n
+        _centre_factors(vectors, r, P, narrow, p, q, o, lambdas, zetas, cos, X, A, dA)
+        g_radial[:, :n] = 0.0
+        s_angular[:, :n] = 0.0
+        for k in range(len(columns)):
+            a, x, wk = a_of[k], x_of[k], w[rows[i], columns[k]]
+            for t in range(n):
+                g_radial[x, t] += wk * A[a, t]
+                s_angular[a, t] += wk * X[x, t]
+        s_cos[:n] = 0.0
+        for a in range(na):
+            for t in range(n):
+                s_cos[t] += s_angular[a, t] * dA[a, t]
+        s_ij[:n] = 0.0
+        s_ik[:n] = 0.0
+        s_jk[:n] = 0.0
+        for x in range(nx):
+            if narrow:
+                for t in range(n):
+                    g = g_radial[x, t]
+                    s_ij[t] += g * dP[p[t], x] * P[q[t], x] * P[o[t], x]
+                    s_ik[t] += g * P[p[t], x] * dP[q[t], x] * P[o[t], x]
+                    s_jk[t] += g * P[p[t], x] * P[q[t], x] * dP[o[t], x]
+            else:
+                for t in range(n):
+                    s_ij[t] += g_radial[x, t] * dP[p[t], x] * P[q[t], x]
+                    s_ik[t] += g_radial[x, t] * P[p[t], x] * dP[q[t], x]
+        for t in range(n):
+            pj, pk = p[t], q[t]
+            rij, rik = r[pj], r[pk]
+            inverse = s_cos[t] / (rij * rik)
+            cj = s_cos[t] * cos[t] / (rij * rij) - s_ij[t] / rij
+            ck = s_cos[t] * cos[t] / (rik * rik) - s_ik[t] / rik
+            for d in range(3):
+                grad[pj, d] += inverse * vectors[pk, d] - cj * vectors[pj, d]
+                grad[pk, d] += inverse * vectors[pj, d] - ck * vectors[pk, d]
+            if narrow:
+                s = s_jk[t] / r[o[t]]
+                for d in range(3):
+                    grad_third[o[t], d] += s * vectors[o[t], d]
+
+
+@numba.njit(nogil=True, cache=True)
+def _forces_and_virial(grad, vectors, centers, neighbors, n_atoms):
+    """Forces (n_atoms, 3) and ``sum_p D_p ⊗ g_p`` (3, 3) from ∂E/∂D_p (see :mod:`nnp_tutorial.model`)."""
+    forces = np.zeros((n_atoms, 3))
+    virial = np.zeros((3, 3))
+    for p in range(len(centers)):
+        for d in range(3):
+            forces[centers[p], d] += grad[p, d]
+            forces[neighbors[p], d] -= grad[p, d]
+            for e in range(3):
+                virial[d, e] += vectors[p, d] * grad[p, e]
+    return forces, virial
+
+
+class _State:
+    """What :meth:`DescriptorLoops.backward` needs from :meth:`DescriptorLoops.forward`."""
+
+    def __init__(self, pairs: PairList, r, terms: list[np.ndarray], rows, split) -> None:
+        self.pairs, self.r, self.rows, self.split = pairs, r, rows, split
+        self.P, self.dP = terms[:2]  # all keys, for the radial functions
+        self.P_of, self.dP_of = terms[2::2], terms[3::2]  # each angular group's keys, side by side
+        self.triples: dict[tuple[int, int], tuple] = {}
+
+    def block(self, element: int) -> tuple[np.ndarray, np.ndarray]:
+        """Start and length of each atom's block of neighbours of ``element``."""
+        return self.pairs.block_start[:, element], self.pairs.block_count[:, element]
+
+
+class DescriptorLoops:
+    """The functions of a :class:`~nnp_tutorial.descriptors.SymmetryFunctionSet` as compiled loops.
+
+    Parameters
+    ----------
+    descriptor : SymmetryFunctionSet
+
+    Examples
+    --------
+    >>> from ase.build import molecule
+    >>> from nnp_tutorial.symmetry_functions import AngularG3, RadialG2
+    >>> sfs = SymmetryFunctionSet({"H": [RadialG2("H", "O", 0.5, 0.0, 4.0)],
+    ...                            "O": [AngularG3("O", "H", "H", 0.5, 1.0, 2.0, 4.0)]})
+    >>> water = molecule("H2O")
+    >>> g, _ = DescriptorLoops(sfs).forward(sfs.pairs(water))
+    >>> bool(abs(g[1] - sfs.compute(water)["O"]).max() < 1e-15)
+    True
+    """
+
+    def __init__(self, descriptor: SymmetryFunctionSet) -> None:
+        self.descriptor = descriptor
+        groups = [*descriptor.radial_groups, *descriptor.angular_groups]
+        #: distinct (eta, r_s, r_c) of all functions: the columns of the pair terms
+        self.keys = sorted(
+            {(sf.eta, sf.rs, g.rc) for g in groups for sf in g.functions}, key=lambda k: k[::-1]
+        )
+        index = {k: c for c, k in enumerate(self.keys)}
+        self._radial = []
+        for g in descriptor.radial_groups:
+            columns = np.array(g.columns)
+            keys = np.array([index[(sf.eta, sf.rs, g.rc)] for sf in g.functions])
+            self._radial.append((g, keys, columns))
+        self._angular = []
+        for g in descriptor.angular_groups:
+            columns = np.array(g.columns)
+            radial_keys = np.array([index[(eta, rs, g.rc)] for eta, rs in g._radial_keys])
+            lambdas = np.array([lam for lam, _ in g._angular_keys], dtype=np.float64)
+            zetas = np.array([zeta for _, zeta in g._angular_keys], dtype=np.float64)
+            limit = (g.rc * (1.0 + 1e-5)) ** 2  # as neighbors.triples: a margin, the cutoff is exact
+            tables = (lambdas, zetas, np.array(g._angular_of), np.array(g._radial_of), columns)
+            self._angular.append((g, radial_keys, limit, tables))
+        eta = tf.constant([k[0] for k in self.keys], tf.float64)
+        rs = tf.constant([k[1] for k in self.keys], tf.float64)
+        rcs = sorted({k[2] for k in self.keys})
+        spans = [[c for c, k in enumerate(self.keys) if k[2] == rc] for rc in rcs]
+
+        @tf.function(jit_compile=True, reduce_retracing=True)
+        def pair_terms(r):
+            parts = [
+                pair_factors(
+                    r,
+                    descriptor.cutoff_function,
+                    descriptor.cutoff_alpha,
+                    rc,
+                    eta[s[0] : s[-1] + 1],
+                    rs[s[0] : s[-1] + 1],
+                )
+                for rc, s in zip(rcs, spans)
+            ]
+            P, dP = tf.concat([p for p, _ in parts], axis=1), tf.concat([d for _, d in parts], axis=1)
+            angular = [tf.gather(x, keys, axis=1) for _, keys, _, _ in self._angular for x in (P, dP)]
+            return [P, dP, *angular]  # the loops read a few adjacent numbers per pair
+
+        self._pair_terms = pair_terms
+        #: int32 arrays for the triples, free for reuse (see :meth:`_triple_buffers`)
+        self._spare: list[np.ndarray] = []
+
+    def _atoms(self, pairs: PairList) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        """Row of each atom among the atoms of its element, and each thread's centres per element."""
+        species = pairs.species
+        rows = np.zeros(len(species), dtype=np.int64)
+        split = []
+        for k in range(len(self.descriptor.elements)):
+            members = np.flatnonzero(species == k)
+            rows[members] = np.arange(len(members))
+            split.append([members[t::THREADS] for t in range(THREADS)])
+        return rows, split
+
+    def forward(self, pairs: PairList) -> tuple[list[np.ndarray], _State]:
+        """Raw symmetry functions of the atoms of ``pairs``, and what :meth:`backward` needs.
+
+        Returns
+        -------
+        list of ndarray
+            Per element, shape (atoms of the element, functions), rows in the order of
+            the atoms, columns in the set's (n2p2's) order.
+        state : _State
+            Pass to :meth:`backward`.
+        """
+        r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
+        padded = np.full(max(1, -(-len(r) // _PAIR_BLOCK)) * _PAIR_BLOCK, 2.0 * self.descriptor.cutoff)
+        padded[: len(r)] = r  # a few shapes for XLA to compile; the padding is cut off again
+        terms = [x.numpy()[: len(r)] for x in self._pair_terms(tf.constant(padded))]
+        rows, split = self._atoms(pairs)
+        state = _State(pairs, r, terms, rows, split)
+        P = state.P
+        table, codes = _pair_table(pairs.centers, pairs.neighbors, pairs.shifts, len(pairs.species))
+        cubed = (4 * int(np.abs(pairs.shifts).max(initial=0)) + 1) ** 3
+        out = [
+            np.zeros((len(rows[pairs.species == k]), n))
+            for k, n in enumerate(self.descriptor.n_functions.values())
+        ]
+        state.triples = self._triple_buffers(state)
+
+        def run(t: int) -> None:
+            for g, keys, columns in self._radial:
+                _radial_forward(
+                    P, split[g.element][t], rows, *state.block(g.neighbors[0]), keys, columns, out[g.element]
+                )
+            for k, (g, _, limit, tables) in enumerate(self._angular):
+                atoms = split[g.element][t]
+                e1, e2 = g.neighbors
+                _angular_forward(
+                    pairs.vectors, r, state.P_of[k], pairs.neighbors, codes, cubed, table,
+                    len(pairs.species), atoms, rows, *state.block(e1), *state.block(e2), e1 == e2,
+                    g.narrow, limit, *tables, out[g.element], *state.triples[k, t],
+                )  # fmt: skip
+
+        list(_POOL.map(run, range(THREADS)))
+        return out, state
+
+    def _triple_buffers(self, state: _State) -> dict[tuple[int, int], tuple[np.ndarray, ...]]:
+        """Room for the triples of each (angular group, thread): pair indices p, q, o and counts per centre.
+
+        Sized for every candidate and carved from one int32 array that returns to
+        :attr:`_spare` when ``state`` is garbage collected, so that MD steps reuse it
+        instead of touching fresh memory (~2000 page faults per 192-atom water frame).
+        """
+        sizes = {}
+        for k, (g, _, _, _) in enumerate(self._angular):
+            e1, e2 = g.neighbors
+            for t, atoms in enumerate(state.split[g.element]):
+                n1, n2 = state.pairs.block_count[atoms, e1], state.pairs.block_count[atoms, e2]
+                sizes[k, t] = (int(np.sum(n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2)), len(atoms))
+        need = sum(3 * m + n for m, n in sizes.values())
+        fitting = [k for k, b in enumerate(self._spare) if len(b) >= need]
+        memory = self._spare.pop(fitting[0]) if fitting else np.empty(int(1.2 * need) + 1024, np.int32)
+        weakref.finalize(state, self._spare.append, memory)
+        buffers, start = {}, 0
+        for key, (m, n) in sizes.items():
+            p, q, o = (memory[start + c * m : start + (c + 1) * m] for c in range(3))
+            buffers[key] = (p, q, o, memory[start + 3 * m : start + 3 * m + n])
+            start += 3 * m + n
+        return buffers
+
+    def backward(self, state: _State, w: list[np.ndarray]) -> np.ndarray:
+        """∂E/∂D_p (n_pairs, 3) from ``w`` = ∂E/∂G per element (shapes as returned by :meth:`forward`)."""
+        pairs, r = state.pairs, state.r
+        grad = np.zeros((len(r), 3))
+        third = [np.zeros((len(r), 3)) for _ in range(THREADS)]
+        w = [np.ascontiguousarray(x, dtype=np.float64) for x in w]
+
+        def run(t: int) -> None:
+            for g, keys, columns in self._radial:
+                _radial_backward(
+                    state.dP, pairs.vectors, r, state.split[g.element][t], state.rows,
+                    *state.block(g.neighbors[0]), keys, columns, w[g.element], grad,
+                )  # fmt: skip
+            for k, (g, _, _, tables) in enumerate(self._angular):
+                _angular_backward(
+                    pairs.vectors, r, state.P_of[k], state.dP_of[k], g.narrow, state.split[g.element][t],
+                    state.rows, *tables, w[g.element], *state.triples[k, t], grad, third[t],
+                )  # fmt: skip
+
+        list(_POOL.map(run, range(THREADS)))
+        for t in third:
+            grad += t
+        return grad
+
+    @staticmethod
+    def forces_and_virial(pairs: PairList, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Forces (n_atoms, 3), eV/Å, and ∂E/∂ε = Σ_p D_p ⊗ ∂E/∂D_p (3, 3), eV, from :meth:`backward`."""
+        return _forces_and_virial(grad, pairs.vectors, pairs.centers, pairs.neighbors, len(pairs.species))

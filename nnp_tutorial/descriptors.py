@@ -609,13 +609,16 @@ class SymmetryFunctionSet:
         fc = {rc: self.cutoff_function(r, rc, self.cutoff_alpha) for rc in self._rcs}
         blocks: list[list[tf.Tensor]] = [[] for _ in self.elements]
         for g, index in zip(self.radial_groups, radial):
-            blocks[g.element].append(g(r, fc[g.rc], rows, index, n_rows[g.element]))
+            if n_rows[g.element]:  # XLA sums onto no rows only with an error
+                blocks[g.element].append(g(r, fc[g.rc], rows, index, n_rows[g.element]))
         cutoff = _BoundCutoff(self.cutoff_function, self.cutoff_alpha)
         for g, p, q in zip(self.angular_groups, angular_p, angular_q):
-            blocks[g.element].append(g(vectors, rows, p, q, n_rows[g.element], cutoff))
+            if n_rows[g.element]:
+                blocks[g.element].append(g(vectors, rows, p, q, n_rows[g.element], cutoff))
         return [
             tf.gather(tf.concat(b, axis=1), self._column_order[e], axis=1)  # (rows, n_sf)
-            for e, b in zip(self.elements, blocks)
+            if n else tf.zeros((0, self.n_functions[e]), vectors.dtype)  # no atoms of this element
+            for e, b, n in zip(self.elements, blocks, n_rows)
         ]
 
     def _forward(self, vectors, rows, centers, neighbors, radial, angular_p, angular_q, n_rows):

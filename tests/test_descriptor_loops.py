@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from ase import Atoms
 from test_model import cheng, cubic_box, triclinic_box  # noqa: F401  (fixtures)
 from test_symmetry_functions import CUTOFFS, STRUCTURES, hand_symmetry_functions, make_functions
 
@@ -107,3 +108,15 @@ def test_interleaved_calls_keep_their_own_triples(loops):
     _, state = loops.forward(first)
     loops.forward(second)
     np.testing.assert_array_equal(loops.backward(state, w), expected)
+
+
+@pytest.mark.parametrize("formula", ["H2", "O2", "O"])
+def test_structures_without_one_element(cheng, formula):  # noqa: F811
+    """Both engines evaluate molecules lacking H or O (the graph once failed on them) and agree."""
+    atoms = Atoms(formula, positions=[[0.0, 0.0, 0.0], [0.74, 0.1, 0.0]][: len(Atoms(formula))])
+    loops = cheng.evaluate(atoms)
+    graph = cheng.evaluate(atoms, engine="graph")
+    assert np.isfinite(loops.energy) and loops.energy == pytest.approx(graph.energy, rel=1e-13)
+    np.testing.assert_allclose(loops.forces, graph.forces, rtol=0, atol=1e-12)
+    if len(atoms) > 1:
+        assert np.abs(loops.forces).max() > 0.1  # the two atoms interact

@@ -617,7 +617,8 @@ class SymmetryFunctionSet:
                 blocks[g.element].append(g(vectors, rows, p, q, n_rows[g.element], cutoff))
         return [
             tf.gather(tf.concat(b, axis=1), self._column_order[e], axis=1)  # (rows, n_sf)
-            if n else tf.zeros((0, self.n_functions[e]), vectors.dtype)  # no atoms of this element
+            if n
+            else tf.zeros((0, self.n_functions[e]), vectors.dtype)  # no atoms of this element
             for e, b, n in zip(self.elements, blocks, n_rows)
         ]
 

@@ -200,7 +200,7 @@ def _centre_factors(vectors, r, P, narrow, tp, tq, to, lambdas, zetas, cos, X, A
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
 def _angular_forward(
     vectors, r, P, neighbors, codes, cubed, table, n_atoms, atoms, rows, s1, n1, s2, n2, same, narrow,
-    max_squared, lambdas, zetas, a_of, x_of, columns, out, tp, tq, to, counts,
+    max_squared, lambdas, zetas, a_of, x_of, columns, out, tp, tq, to, counts, work,
 ):  # fmt: skip
     """Angular functions of one group for the centres ``atoms`` (see the module docstring).
 
@@ -210,11 +210,8 @@ def _angular_forward(
     those of ``atoms[c]`` follow those of the earlier centres in ``tp, tq, to``, and
     ``counts[c]`` says how many there are.
     """
-    most = 0
-    for i in atoms:
-        most = max(most, n1[i] * n2[i])
-    cos = np.empty(most)
-    X, A, dA = np.empty((P.shape[1], most)), np.empty((len(lambdas), most)), np.empty((len(lambdas), most))
+    nx, na = P.shape[1], len(lambdas)
+    cos, X, A, dA = work[0], work[1 : 1 + nx], work[1 + nx : 1 + nx + na], work[1 + nx + na : 1 + nx + 2 * na]
     start = 0
     for c, i in enumerate(atoms):
         n = _centre_triples(
@@ -237,7 +234,7 @@ def _angular_forward(
 
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
 def _angular_backward(
-    vectors, r, P, dP, narrow, atoms, rows, lambdas, zetas, a_of, x_of, columns, w, tp, tq, to, counts,
+    vectors, r, P, dP, narrow, atoms, rows, lambdas, zetas, a_of, x_of, columns, w, tp, tq, to, counts, work,
     grad, grad_third,
 ):  # fmt: skip
     """Add ∂E/∂D of one angular group's terms to ``grad`` (sides i → j, i → k) and ``grad_third`` (j → k).
@@ -246,12 +243,12 @@ def _angular_backward(
     the triples and the rest as :func:`_angular_forward` left them. The formulas are
     those of :class:`~nnp_tutorial.descriptors.AngularTerms`.
     """
-    most = max(counts.max(), 1) if len(counts) else 1
     nx, na = P.shape[1], len(lambdas)
-    cos = np.empty(most)
-    X, A, dA = np.empty((nx, most)), np.empty((na, most)), np.empty((na, most))
-    g_radial, s_angular = np.empty((nx, most)), np.empty((na, most))  # dE/dX, dE/dA
-    s_cos, s_ij, s_ik, s_jk = np.empty(most), np.empty(most), np.empty(most), np.empty(most)
+    cos, X, A, dA = work[0], work[1 : 1 + nx], work[1 + nx : 1 + nx + na], work[1 + nx + na : 1 + nx + 2 * na]
+    g_radial = work[1 + nx + 2 * na : 1 + 2 * nx + 2 * na]  # dE/dX
+    s_angular = work[1 + 2 * nx + 2 * na : 1 + 2 * nx + 3 * na]  # dE/dA
+    last = 1 + 2 * nx + 3 * na
+    s_cos, s_ij, s_ik, s_jk = work[last], work[last + 1], work[last + 2], work[last + 3]
     start = 0
     for c, i in enumerate(atoms):
         n = counts[c]
@@ -390,8 +387,8 @@ class DescriptorLoops:
             return [P, dP, *angular]  # the loops read a few adjacent numbers per pair
 
         self._pair_terms = pair_terms
-        #: int32 arrays for the triples, free for reuse (see :meth:`_triple_buffers`)
-        self._spare: list[np.ndarray] = []
+        #: memory for the triples and the per-centre work, free for reuse (see :meth:`_triple_buffers`)
+        self._spare: list[tuple[np.ndarray, np.ndarray]] = []
 
     def _atoms(self, pairs: PairList) -> tuple[np.ndarray, list[list[np.ndarray]]]:
         """Row of each atom among the atoms of its element, and each thread's centres per element."""
@@ -448,27 +445,38 @@ class DescriptorLoops:
         return out, state
 
     def _triple_buffers(self, state: _State) -> dict[tuple[int, int], tuple[np.ndarray, ...]]:
-        """Room for the triples of each (angular group, thread): pair indices p, q, o and counts per centre.
+        """Memory for each (angular group, thread): triples, their counts per centre, per-centre work.
 
-        Sized for every candidate and carved from one int32 array that returns to
-        :attr:`_spare` when ``state`` is garbage collected, so that MD steps reuse it
-        instead of touching fresh memory (~2000 page faults per 192-atom water frame).
+        The pair indices p, q, o of the triples (room for every candidate) and the
+        counts are int32, carved from one array; the work array (float64, rows for cos θ,
+        X, A, dA/dcos θ and the backward sums; a column per triple of the busiest centre)
+        from another. Both return to :attr:`_spare` when ``state`` is garbage collected, so
+        that MD steps reuse them instead of touching fresh memory (about 2000 page faults
+        per 192-atom water frame otherwise).
         """
         sizes = {}
-        for k, (g, _, _, _) in enumerate(self._angular):
+        for k, (g, _, _, (lambdas, *_)) in enumerate(self._angular):
             e1, e2 = g.neighbors
+            rows = 5 + 2 * len(g._radial_keys) + 3 * len(lambdas)
             for t, atoms in enumerate(state.split[g.element]):
                 n1, n2 = state.pairs.block_count[atoms, e1], state.pairs.block_count[atoms, e2]
-                sizes[k, t] = (int(np.sum(n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2)), len(atoms))
-        need = sum(3 * m + n for m, n in sizes.values())
-        fitting = [k for k, b in enumerate(self._spare) if len(b) >= need]
-        memory = self._spare.pop(fitting[0]) if fitting else np.empty(int(1.2 * need) + 1024, np.int32)
-        weakref.finalize(state, self._spare.append, memory)
-        buffers, start = {}, 0
-        for key, (m, n) in sizes.items():
+                candidates = n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2
+                sizes[k, t] = (int(np.sum(candidates)), len(atoms), rows, int(np.max(candidates, initial=1)))
+        need = sum(3 * m + n for m, n, _, _ in sizes.values())
+        need_work = sum(rows * most for _, _, rows, most in sizes.values())
+        fitting = [k for k, (a, b) in enumerate(self._spare) if len(a) >= need and len(b) >= need_work]
+        if fitting:
+            memory, work = self._spare.pop(fitting[0])
+        else:
+            memory, work = np.empty(int(1.2 * need) + 1024, np.int32), np.empty(int(1.2 * need_work) + 1024)
+        weakref.finalize(state, self._spare.append, (memory, work))
+        buffers, start, start_work = {}, 0, 0
+        for key, (m, n, rows, most) in sizes.items():
             p, q, o = (memory[start + c * m : start + (c + 1) * m] for c in range(3))
-            buffers[key] = (p, q, o, memory[start + 3 * m : start + 3 * m + n])
+            scratch = work[start_work : start_work + rows * most].reshape(rows, most)
+            buffers[key] = (p, q, o, memory[start + 3 * m : start + 3 * m + n], scratch)
             start += 3 * m + n
+            start_work += rows * most
         return buffers
 
     def backward(self, state: _State, w: list[np.ndarray]) -> np.ndarray:

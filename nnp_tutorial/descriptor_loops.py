@@ -37,7 +37,7 @@ import numba
 import numpy as np
 import tensorflow as tf
 
-from .descriptors import SymmetryFunctionSet, pair_factors
+from .descriptors import SymmetryFunctionSet, element_rows, pair_factors
 from .neighbors import PairList
 
 #: Threads of the loops (one per core, at most four).
@@ -51,10 +51,10 @@ _PAIR_BLOCK = 4096
 @numba.njit(nogil=True, cache=True)
 def _pair_table(
     centers: np.ndarray, neighbors: np.ndarray, shifts: np.ndarray, n_atoms: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Open-addressing hash table from (i, j, cell shift) to the index of the pair ``i → j``.
 
-    Returns the table and each pair's shift code ``c = s_0 W^2 + s_1 W + s_2`` with
+    Returns the table, each pair's shift code ``c = s_0 W^2 + s_1 W + s_2`` and ``W**3``, with
     ``W = 4 max|s| + 1``: a difference of two codes is the code of the difference of
     the shifts (each component stays within ±W/2), so the third side's code is
     ``c[pk] - c[pj]``. Row ``h`` of the table holds a key
@@ -78,7 +78,7 @@ def _pair_table(
             h = (h + 1) & (size - 1)
         table[h, 0] = slot * width**3 + codes[p] + (width**3 - 1) // 2
         table[h, 1] = p
-    return table, codes
+    return table, codes, width**3
 
 
 @numba.njit(nogil=True, inline="always")
@@ -392,14 +392,9 @@ class DescriptorLoops:
 
     def _atoms(self, pairs: PairList) -> tuple[np.ndarray, list[list[np.ndarray]]]:
         """Row of each atom among the atoms of its element, and each thread's centres per element."""
-        species = pairs.species
-        rows = np.zeros(len(species), dtype=np.int64)
-        split = []
-        for k in range(len(self.descriptor.elements)):
-            members = np.flatnonzero(species == k)
-            rows[members] = np.arange(len(members))
-            split.append([members[t::THREADS] for t in range(THREADS)])
-        return rows, split
+        elements = range(len(self.descriptor.elements))
+        split = [[np.flatnonzero(pairs.species == k)[t::THREADS] for t in range(THREADS)] for k in elements]
+        return element_rows(pairs.species, len(elements)), split
 
     def forward(self, pairs: PairList) -> tuple[list[np.ndarray], _State]:
         """Raw symmetry functions of the atoms of ``pairs``, and what :meth:`backward` needs.
@@ -419,12 +414,9 @@ class DescriptorLoops:
         rows, split = self._atoms(pairs)
         state = _State(pairs, r, terms, rows, split)
         P = state.P
-        table, codes = _pair_table(pairs.centers, pairs.neighbors, pairs.shifts, len(pairs.species))
-        cubed = (4 * int(np.abs(pairs.shifts).max(initial=0)) + 1) ** 3
-        out = [
-            np.zeros((len(rows[pairs.species == k]), n))
-            for k, n in enumerate(self.descriptor.n_functions.values())
-        ]
+        table, codes, cubed = _pair_table(pairs.centers, pairs.neighbors, pairs.shifts, len(pairs.species))
+        n_functions = self.descriptor.n_functions.values()
+        out = [np.zeros((sum(map(len, split[k])), n)) for k, n in enumerate(n_functions)]
         state.triples = self._triple_buffers(state)
 
         def run(t: int) -> None:

@@ -194,6 +194,15 @@ class _BoundCutoff:
     alpha: float
 
 
+def element_rows(species: np.ndarray, n_species: int) -> np.ndarray:
+    """Position of each atom among the atoms of its element (its row in that element's arrays), (n_atoms,)."""
+    rows = np.zeros(len(species), dtype=np.int64)
+    for k in range(n_species):
+        mask = species == k
+        rows[mask] = np.arange(mask.sum())
+    return rows
+
+
 def pair_factors(
     r: tf.Tensor, cutoff: CutoffFunction, alpha: float, rc: float, eta: tf.Tensor, rs: tf.Tensor
 ) -> tuple[tf.Tensor, tf.Tensor]:
@@ -533,10 +542,7 @@ class SymmetryFunctionSet:
         species = pairs.species
         n_el = len(self.elements)
         if rows is None:
-            rows = np.zeros(len(species), dtype=np.int64)
-            for k in range(n_el):
-                mask = species == k
-                rows[mask] = np.arange(mask.sum())
+            rows = element_rows(species, n_el)
             n_rows = tuple(int(n) for n in np.bincount(species, minlength=n_el))
         pair_species = species[pairs.centers] * n_el + species[pairs.neighbors]
         radial = [

@@ -451,8 +451,8 @@ class BehlerParrinelloNetwork:
         * ``"loops"`` (the default in float64): symmetry functions and their gradient
           as compiled loops over the central atoms
           (:class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`), the networks and
-          their gradient in TensorFlow; about 1.5 times faster for one structure, and
-          its memory does not grow with the number of triples;
+          their gradient in TensorFlow; about twice as fast for one structure, and it
+          keeps only three int32 indices per triple, so it needs no chunks;
         * ``"graph"``: one XLA-compiled TensorFlow graph (the one the training
           Jacobians differentiate). ``dtype="float32"`` runs it in single precision
           (forces to ~1e-5 relative, energies summed in float64) — for MD, not for

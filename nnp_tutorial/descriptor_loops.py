@@ -6,8 +6,9 @@ round-off) in another order, suited to one structure at a time:
 
 1. **Pair terms.** For every pair of the neighbour list and every distinct
    :math:`(\eta, r_s, r_c)` of the set, :math:`P(r) = f_c(r)\,e^{-\eta(r-r_s)^2}` and
-   :math:`P'(r)`, in one vectorised TensorFlow call (:func:`~nnp_tutorial.descriptors.pair_factors`,
-   with the cutoff functions of :mod:`nnp_tutorial.cutoffs`).
+   :math:`P'(r)` (the formula of :func:`~nnp_tutorial.descriptors.pair_factors`), in a
+   compiled loop from :math:`f_c` and :math:`f_c'` of each distinct :math:`r_c` (the cutoff
+   functions of :mod:`nnp_tutorial.cutoffs`, one small TensorFlow call).
 2. **Sums** (:meth:`DescriptorLoops.forward`). A radial function is a sum of :math:`P` over a
    centre's pairs. An angular term is :math:`A(\cos\theta)\,P(r_{ij})P(r_{ik})[P(r_{jk})]`:
    the third side ``j → k`` of a narrow (type 3) triple is itself a pair of the list
@@ -37,15 +38,42 @@ import numba
 import numpy as np
 import tensorflow as tf
 
-from .descriptors import SymmetryFunctionSet, element_rows, pair_factors
+from .descriptors import SymmetryFunctionSet, element_rows
 from .neighbors import PairList
 
 #: Threads of the loops (one per core, at most four).
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="descriptor-loops")
 
-#: The pair terms are computed for a multiple of this many pairs (one XLA compilation per multiple).
+#: The cutoff functions are computed for a multiple of this many pairs (one XLA compilation per multiple).
 _PAIR_BLOCK = 4096
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"contract"})
+def _pair_terms(r, cut, rc_of, eta, rs, group_keys, group_start, group_width, P, dP, flat, d_flat, lo, hi):
+    """P and P' of the pairs ``lo:hi`` for every key (see :func:`~nnp_tutorial.descriptors.pair_factors`).
+
+    ``cut`` (pairs, 2 n_rc): f_c and f_c' for each distinct cutoff radius; ``rc_of``,
+    ``eta``, ``rs`` (keys,): each key's radius (index), width (1/Å²) and centre (Å).
+    ``P, dP`` (pairs, keys) receive the terms. The angular groups' columns ``group_keys``
+    are also copied side by side, group by group, to ``flat`` and ``d_flat``: group ``g``
+    as a (pairs, ``group_width[g]``) block starting at ``n_pairs * group_start[g]``.
+    """
+    n = len(r)
+    for p in range(lo, hi):
+        for k in range(len(eta)):
+            fc, dfc = cut[p, 2 * rc_of[k]], cut[p, 2 * rc_of[k] + 1]
+            shift = r[p] - rs[k]
+            gauss = np.exp(-eta[k] * shift * shift)
+            P[p, k] = fc * gauss
+            dP[p, k] = (dfc - 2.0 * eta[k] * shift * fc) * gauss
+        for g in range(len(group_start)):
+            width = group_width[g]
+            at = n * group_start[g] + p * width
+            for x in range(width):
+                key = group_keys[group_start[g] + x]
+                flat[at + x] = P[p, key]
+                d_flat[at + x] = dP[p, key]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -312,10 +340,11 @@ def _forces_and_virial(grad, vectors, centers, neighbors, n_atoms):
 class _State:
     """What :meth:`DescriptorLoops.backward` needs from :meth:`DescriptorLoops.forward`."""
 
-    def __init__(self, pairs: PairList, r, terms: list[np.ndarray], rows, split) -> None:
+    def __init__(self, pairs: PairList, r, rows, split) -> None:
         self.pairs, self.r, self.rows, self.split = pairs, r, rows, split
-        self.P, self.dP = terms[:2]  # all keys, for the radial functions
-        self.P_of, self.dP_of = terms[2::2], terms[3::2]  # each angular group's keys, side by side
+        self.P = self.dP = np.empty((0, 0))  # all keys, for the radial functions
+        self.P_of: list[np.ndarray] = []  # each angular group's keys, side by side
+        self.dP_of: list[np.ndarray] = []
         self.triples: dict[tuple[int, int], tuple] = {}
 
     def block(self, element: int) -> tuple[np.ndarray, np.ndarray]:
@@ -364,30 +393,23 @@ class DescriptorLoops:
             limit = (g.rc * (1.0 + 1e-5)) ** 2  # as neighbors.triples: a margin, the cutoff is exact
             tables = (lambdas, zetas, np.array(g._angular_of), np.array(g._radial_of), columns)
             self._angular.append((g, radial_keys, limit, tables))
-        eta = tf.constant([k[0] for k in self.keys], tf.float64)
-        rs = tf.constant([k[1] for k in self.keys], tf.float64)
         rcs = sorted({k[2] for k in self.keys})
-        spans = [[c for c, k in enumerate(self.keys) if k[2] == rc] for rc in rcs]
+        self._eta = np.array([k[0] for k in self.keys])
+        self._rs = np.array([k[1] for k in self.keys])
+        self._rc_of = np.array([rcs.index(k[2]) for k in self.keys])
+        widths = [len(keys) for _, keys, _, _ in self._angular]
+        #: the angular groups' key columns side by side, where each group starts, how many it has
+        self._group_keys = np.concatenate([keys for _, keys, _, _ in self._angular] or [np.zeros(0, int)])
+        self._group_start = np.cumsum([0, *widths])[:-1]
+        self._group_width = np.array(widths, dtype=np.int64)
+        cutoff, alpha = descriptor.cutoff_function, descriptor.cutoff_alpha
 
         @tf.function(jit_compile=True, reduce_retracing=True)
-        def pair_terms(r):
-            parts = [
-                pair_factors(
-                    r,
-                    descriptor.cutoff_function,
-                    descriptor.cutoff_alpha,
-                    rc,
-                    eta[s[0] : s[-1] + 1],
-                    rs[s[0] : s[-1] + 1],
-                )
-                for rc, s in zip(rcs, spans)
-            ]
-            P, dP = tf.concat([p for p, _ in parts], axis=1), tf.concat([d for _, d in parts], axis=1)
-            angular = [tf.gather(x, keys, axis=1) for _, keys, _, _ in self._angular for x in (P, dP)]
-            return [P, dP, *angular]  # the loops read a few adjacent numbers per pair
+        def cutoff_terms(r):
+            return tf.stack([x for rc in rcs for x in cutoff.value_and_derivative(r, rc, alpha)], axis=1)
 
-        self._pair_terms = pair_terms
-        #: memory for the triples and the per-centre work, free for reuse (see :meth:`_triple_buffers`)
+        self._cutoff_terms = cutoff_terms
+        #: memory for the pair terms, triples and per-centre work, free for reuse (see :meth:`_buffers`)
         self._spare: list[tuple[np.ndarray, np.ndarray]] = []
 
     def _atoms(self, pairs: PairList) -> tuple[np.ndarray, list[list[np.ndarray]]]:
@@ -410,14 +432,23 @@ class DescriptorLoops:
         r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
         padded = np.full(max(1, -(-len(r) // _PAIR_BLOCK)) * _PAIR_BLOCK, 2.0 * self.descriptor.cutoff)
         padded[: len(r)] = r  # a few shapes for XLA to compile; the padding is cut off again
-        terms = [x.numpy()[: len(r)] for x in self._pair_terms(tf.constant(padded))]
+        cut = self._cutoff_terms(tf.constant(padded)).numpy()
         rows, split = self._atoms(pairs)
-        state = _State(pairs, r, terms, rows, split)
-        P = state.P
+        state = _State(pairs, r, rows, split)
         table, codes, cubed = _pair_table(pairs.centers, pairs.neighbors, pairs.shifts, len(pairs.species))
         n_functions = self.descriptor.n_functions.values()
         out = [np.zeros((sum(map(len, split[k])), n)) for k, n in enumerate(n_functions)]
-        state.triples = self._triple_buffers(state)
+        flat, d_flat = self._buffers(state)
+        bounds = np.linspace(0, len(r), THREADS + 1).astype(np.int64)
+
+        def pair_terms(t: int) -> None:
+            _pair_terms(
+                r, cut, self._rc_of, self._eta, self._rs, self._group_keys, self._group_start,
+                self._group_width, state.P, state.dP, flat, d_flat, bounds[t], bounds[t + 1],
+            )  # fmt: skip
+
+        list(_POOL.map(pair_terms, range(THREADS)))
+        P = state.P
 
         def run(t: int) -> None:
             for g, keys, columns in self._radial:
@@ -436,15 +467,18 @@ class DescriptorLoops:
         list(_POOL.map(run, range(THREADS)))
         return out, state
 
-    def _triple_buffers(self, state: _State) -> dict[tuple[int, int], tuple[np.ndarray, ...]]:
-        """Memory for each (angular group, thread): triples, their counts per centre, per-centre work.
+    def _buffers(self, state: _State) -> tuple[np.ndarray, np.ndarray]:
+        """Memory for the pair terms and, per (angular group, thread), the triples and per-centre work.
 
-        The pair indices p, q, o of the triples (room for every candidate) and the
-        counts are int32, carved from one array; the work array (float64, rows for cos θ,
-        X, A, dA/dcos θ and the backward sums; a column per triple of the busiest centre)
-        from another. Both return to :attr:`_spare` when ``state`` is garbage collected, so
-        that MD steps reuse them instead of touching fresh memory (about 2000 page faults
-        per 192-atom water frame otherwise).
+        Sets ``state.P, state.dP`` (pairs, keys), ``state.P_of, state.dP_of`` (each angular
+        group's (pairs, its keys)) and ``state.triples``, and returns the memory of
+        ``P_of`` and ``dP_of`` (flat, for :func:`_pair_terms`). The pair indices p, q, o of
+        the triples (room for every candidate) and their counts per centre are int32,
+        carved from one array; the pair terms and the work arrays (rows for cos θ, X, A,
+        dA/dcos θ and the backward sums; a column per triple of the busiest centre) are
+        float64, from another. Both return to :attr:`_spare` when ``state`` is garbage
+        collected, so that MD steps reuse them instead of touching fresh memory (about
+        2000 page faults per 192-atom water frame otherwise).
         """
         sizes = {}
         for k, (g, _, _, (lambdas, *_)) in enumerate(self._angular):
@@ -454,22 +488,30 @@ class DescriptorLoops:
                 n1, n2 = state.pairs.block_count[atoms, e1], state.pairs.block_count[atoms, e2]
                 candidates = n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2
                 sizes[k, t] = (int(np.sum(candidates)), len(atoms), rows, int(np.max(candidates, initial=1)))
+        n_pairs, n_keys, n_columns = len(state.r), len(self.keys), len(self._group_keys)
         need = sum(3 * m + n for m, n, _, _ in sizes.values())
-        need_work = sum(rows * most for _, _, rows, most in sizes.values())
+        need_work = 2 * n_pairs * (n_keys + n_columns) + sum(r * most for _, _, r, most in sizes.values())
         fitting = [k for k, (a, b) in enumerate(self._spare) if len(a) >= need and len(b) >= need_work]
         if fitting:
             memory, work = self._spare.pop(fitting[0])
         else:
             memory, work = np.empty(int(1.2 * need) + 1024, np.int32), np.empty(int(1.2 * need_work) + 1024)
         weakref.finalize(state, self._spare.append, (memory, work))
-        buffers, start, start_work = {}, 0, 0
+        size = n_pairs * n_keys
+        state.P, state.dP = (work[c * size : (c + 1) * size].reshape(n_pairs, n_keys) for c in (0, 1))
+        start_work = 2 * size
+        flat, d_flat = (work[start_work + c * n_pairs * n_columns :][: n_pairs * n_columns] for c in (0, 1))
+        for array, out in ((flat, state.P_of), (d_flat, state.dP_of)):
+            for begin, width in zip(self._group_start, self._group_width):
+                out.append(array[n_pairs * begin : n_pairs * (begin + width)].reshape(n_pairs, width))
+        start, start_work = 0, start_work + 2 * n_pairs * n_columns
         for key, (m, n, rows, most) in sizes.items():
             p, q, o = (memory[start + c * m : start + (c + 1) * m] for c in range(3))
             scratch = work[start_work : start_work + rows * most].reshape(rows, most)
-            buffers[key] = (p, q, o, memory[start + 3 * m : start + 3 * m + n], scratch)
+            state.triples[key] = (p, q, o, memory[start + 3 * m : start + 3 * m + n], scratch)
             start += 3 * m + n
             start_work += rows * most
-        return buffers
+        return flat, d_flat
 
     def backward(self, state: _State, w: list[np.ndarray]) -> np.ndarray:
         """∂E/∂D_p (n_pairs, 3) from ``w`` = ∂E/∂G per element (shapes as returned by :meth:`forward`)."""

@@ -13,7 +13,9 @@ r"""Cutoff functions :math:`f_c(r)`, numbered as in n2p2 (``cutoff_type``).
 Each entry maps a distance tensor (any shape, Å) to :math:`f_c` of the same
 shape; they are differentiable everywhere, including at :math:`r_c`. Each also
 has its analytic derivative :math:`df_c/dr` (1/Å), used by the hand-written
-gradients of the angular symmetry functions.
+gradients of the angular symmetry functions. The formulas are written once, for an
+array namespace ``xp`` (``tf`` or ``np``), so that the compiled loops of
+:mod:`nnp_tutorial.descriptor_loops` evaluate the same code with NumPy.
 
 Examples
 --------
@@ -29,6 +31,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import tensorflow as tf
 
 from .errors import UnknownNameError
@@ -45,9 +48,9 @@ class CutoffFunction:
     name : str
         Short name.
     function : callable
-        ``function(r, rc, alpha) -> f_c`` on float tensors (Å).
+        ``function(r, rc, alpha, xp) -> f_c`` on float tensors (``xp=tf``) or arrays (``xp=np``), Å.
     derivative : callable
-        ``derivative(r, rc, alpha) -> df_c/dr`` (1/Å).
+        ``derivative(r, rc, alpha, xp) -> df_c/dr`` (1/Å).
     uses_alpha : bool
         Whether the inner cutoff parameter α is used.
     """
@@ -64,18 +67,26 @@ class CutoffFunction:
         inside = r < rc
         # Evaluate on a clipped copy so that the unused branch never produces
         # NaN or non-zero gradients outside the cutoff.
-        value = self.function(tf.where(inside, r, tf.zeros_like(r)), rc, alpha)
+        value = self.function(tf.where(inside, r, tf.zeros_like(r)), rc, alpha, tf)
         return tf.where(inside, value, tf.zeros_like(r))
 
     def value_and_derivative(self, r, rc: float, alpha: float = 0.0) -> tuple[tf.Tensor, tf.Tensor]:
         """:math:`f_c(r)` and :math:`df_c/dr`, both zero for ``r >= rc``."""
-        r = _as_tensor(r)
+        return self._value_and_derivative(_as_tensor(r), rc, alpha, tf)
+
+    def value_and_derivative_numpy(
+        self, r: np.ndarray, rc: float, alpha: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`value_and_derivative` evaluated by NumPy: float64 arrays in and out."""
+        return self._value_and_derivative(np.asarray(r, dtype=np.float64), rc, alpha, np)
+
+    def _value_and_derivative(self, r, rc: float, alpha: float, xp):
         inside = r < rc
-        clipped = tf.where(inside, r, tf.zeros_like(r))
-        zero = tf.zeros_like(r)
+        clipped = xp.where(inside, r, xp.zeros_like(r))
+        zero = xp.zeros_like(r)
         return (
-            tf.where(inside, self.function(clipped, rc, alpha), zero),
-            tf.where(inside, self.derivative(clipped, rc, alpha), zero),
+            xp.where(inside, self.function(clipped, rc, alpha, xp), zero),
+            xp.where(inside, self.derivative(clipped, rc, alpha, xp), zero),
         )
 
 
@@ -102,43 +113,43 @@ def register_cutoff(code: int, name: str, derivative: Callable, *, uses_alpha: b
     return wrap
 
 
-def _cos_x(r, rc, alpha):
+def _cos_x(r, rc, alpha, xp):
     rci = alpha * rc
-    return tf.maximum(r - rci, 0.0) / (rc - rci), rc - rci
+    return xp.maximum(r - rci, 0.0) / (rc - rci), rc - rci
 
 
-def _cos_derivative(r, rc, alpha):
-    x, width = _cos_x(r, rc, alpha)
-    return -0.5 * math.pi / width * tf.sin(math.pi * x)  # zero inside the inner cutoff (x = 0)
+def _cos_derivative(r, rc, alpha, xp):
+    x, width = _cos_x(r, rc, alpha, xp)
+    return -0.5 * math.pi / width * xp.sin(math.pi * x)  # zero inside the inner cutoff (x = 0)
 
 
 @register_cutoff(1, "cos", _cos_derivative, uses_alpha=True)
-def _cos(r, rc, alpha):
-    x, _ = _cos_x(r, rc, alpha)
-    return 0.5 * (tf.cos(math.pi * x) + 1.0)
+def _cos(r, rc, alpha, xp):
+    x, _ = _cos_x(r, rc, alpha, xp)
+    return 0.5 * (xp.cos(math.pi * x) + 1.0)
 
 
-def _tanhu_derivative(r, rc, alpha):
-    t2 = tf.tanh(1.0 - r / rc) ** 2
+def _tanhu_derivative(r, rc, alpha, xp):
+    t2 = xp.tanh(1.0 - r / rc) ** 2
     return 3.0 * t2 * (t2 - 1.0) / rc
 
 
 @register_cutoff(2, "tanhu", _tanhu_derivative)
-def _tanhu(r, rc, alpha):
-    return tf.tanh(1.0 - r / rc) ** 3
+def _tanhu(r, rc, alpha, xp):
+    return xp.tanh(1.0 - r / rc) ** 3
 
 
 _TANH_NORM = 1.0 / math.tanh(1.0) ** 3
 
 
-def _tanh_derivative(r, rc, alpha):
-    return _TANH_NORM * _tanhu_derivative(r, rc, alpha)
+def _tanh_derivative(r, rc, alpha, xp):
+    return _TANH_NORM * _tanhu_derivative(r, rc, alpha, xp)
 
 
 @register_cutoff(3, "tanh", _tanh_derivative)
-def _tanh(r, rc, alpha):
+def _tanh(r, rc, alpha, xp):
     """PiNN's ``f2`` (``pinn/layers.py``, ``CutoffFunc``) and n2p2's ``CT_TANH``."""
-    return _TANH_NORM * tf.tanh(1.0 - r / rc) ** 3
+    return _TANH_NORM * xp.tanh(1.0 - r / rc) ** 3
 
 
 def get_cutoff(code: int | str) -> CutoffFunction:

@@ -8,7 +8,8 @@ round-off) in another order, suited to one structure at a time:
    :math:`(\eta, r_s, r_c)` of the set, :math:`P(r) = f_c(r)\,e^{-\eta(r-r_s)^2}` and
    :math:`P'(r)` (the formula of :func:`~nnp_tutorial.descriptors.pair_factors`), in a
    compiled loop from :math:`f_c` and :math:`f_c'` of each distinct :math:`r_c` (the cutoff
-   functions of :mod:`nnp_tutorial.cutoffs`, one small TensorFlow call).
+   functions of :mod:`nnp_tutorial.cutoffs`, evaluated by NumPy). Only the keys that a
+   pair's functions use are computed.
 2. **Sums** (:meth:`DescriptorLoops.forward`). A radial function is a sum of :math:`P` over a
    centre's pairs. An angular term is :math:`A(\cos\theta)\,P(r_{ij})P(r_{ik})[P(r_{jk})]`:
    the third side ``j → k`` of a narrow (type 3) triple is itself a pair of the list
@@ -36,7 +37,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
-import tensorflow as tf
 
 from .descriptors import SymmetryFunctionSet, element_rows
 from .neighbors import PairList
@@ -45,35 +45,42 @@ from .neighbors import PairList
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="descriptor-loops")
 
-#: The cutoff functions are computed for a multiple of this many pairs (one XLA compilation per multiple).
-_PAIR_BLOCK = 4096
-
 
 @numba.njit(nogil=True, cache=True, fastmath={"contract"})
-def _pair_terms(r, cut, rc_of, eta, rs, group_keys, group_start, group_width, P, dP, flat, d_flat, lo, hi):
-    """P and P' of the pairs ``lo:hi`` for every key (see :func:`~nnp_tutorial.descriptors.pair_factors`).
+def _pair_terms(
+    r, cut, block, rc_of, eta, rs, keys_of, columns_of, group_keys, group_of, group_start, group_width, P, dP,
+    flat, d_flat, lo, hi,
+):  # fmt: skip
+    """P and P' of the pairs ``lo:hi`` for the keys their functions use (see
+    :func:`~nnp_tutorial.descriptors.pair_factors`).
 
     ``cut`` (pairs, 2 n_rc): f_c and f_c' for each distinct cutoff radius; ``rc_of``,
     ``eta``, ``rs`` (keys,): each key's radius (index), width (1/Å²) and centre (Å).
-    ``P, dP`` (pairs, keys) receive the terms. The angular groups' columns ``group_keys``
-    are also copied side by side, group by group, to ``flat`` and ``d_flat``: group ``g``
-    as a (pairs, ``group_width[g]``) block starting at ``n_pairs * group_start[g]``.
+    ``block`` (pairs,): the (centre element, neighbour element) block of each pair;
+    ``keys_of[b]``: the keys that block's pairs need (-1 pads), written to
+    ``P, dP`` (pairs, keys), the rest left unset. The angular groups' columns
+    ``group_keys`` that block ``b`` needs, ``columns_of[b]``, are also copied side by
+    side, group by group, to ``flat`` and ``d_flat``: group ``g`` as a (pairs,
+    ``group_width[g]``) block starting at ``n_pairs * group_start[g]``.
     """
     n = len(r)
     for p in range(lo, hi):
-        for k in range(len(eta)):
-            fc, dfc = cut[p, 2 * rc_of[k]], cut[p, 2 * rc_of[k] + 1]
+        b = block[p]
+        for k in keys_of[b]:
+            if k < 0:
+                break
+            fc, dfc = cut[2 * rc_of[k], p], cut[2 * rc_of[k] + 1, p]
             shift = r[p] - rs[k]
             gauss = np.exp(-eta[k] * shift * shift)
             P[p, k] = fc * gauss
             dP[p, k] = (dfc - 2.0 * eta[k] * shift * fc) * gauss
-        for g in range(len(group_start)):
-            width = group_width[g]
-            at = n * group_start[g] + p * width
-            for x in range(width):
-                key = group_keys[group_start[g] + x]
-                flat[at + x] = P[p, key]
-                d_flat[at + x] = dP[p, key]
+        for c in columns_of[b]:
+            if c < 0:
+                break
+            g = group_of[c]
+            at = n * group_start[g] + p * group_width[g] + c - group_start[g]
+            flat[at] = P[p, group_keys[c]]
+            d_flat[at] = dP[p, group_keys[c]]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -138,16 +145,14 @@ def _radial_forward(P, atoms, rows, starts, counts, keys, columns, out):
 
 
 @numba.njit(nogil=True, cache=True)
-def _radial_backward(dP, vectors, r, atoms, rows, starts, counts, keys, columns, w, grad):
-    """``grad[p] += (sum_k w[row(i), columns[k]] P'[p, keys[k]]) D_p / r_p`` for the pairs of each centre."""
+def _radial_backward(dP, r, atoms, rows, starts, counts, keys, columns, w, along):
+    """``along[p] += (sum_k w[row(i), columns[k]] P'[p, keys[k]]) / r_p`` for the pairs of each centre."""
     for i in atoms:
         for p in range(starts[i], starts[i] + counts[i]):
             s = 0.0
             for k in range(len(keys)):
                 s += w[rows[i], columns[k]] * dP[p, keys[k]]
-            s /= r[p]
-            for d in range(3):
-                grad[p, d] += s * vectors[p, d]
+            along[p] += s / r[p]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -187,8 +192,11 @@ def _centre_triples(
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
-def _centre_factors(vectors, r, P, narrow, tp, tq, to, lambdas, zetas, cos, X, A, dA):
-    """cos θ (n,), the radial factors X (n_radial, n) and A, dA/dcos θ (n_angular, n) of the n triples."""
+def _centre_factors(vectors, r, P, narrow, tp, tq, to, lambdas, zetas, cos, X, A, dA, radial=True):
+    """cos θ (n,), the radial factors X (n_radial, n) and A, dA/dcos θ (n_angular, n) of the n triples.
+
+    Without ``radial``, X is left alone (:func:`_angular_backward` computes it with its derivatives).
+    """
     n = len(tp)
     for t in range(n):
         pj, pk = tp[t], tq[t]
@@ -198,7 +206,7 @@ def _centre_factors(vectors, r, P, narrow, tp, tq, to, lambdas, zetas, cos, X, A
             + vectors[pj, 2] * vectors[pk, 2]
         )
         cos[t] = dot / (r[pj] * r[pk])
-    for c in range(X.shape[0]):
+    for c in range(X.shape[0] if radial else 0):
         if narrow:
             for t in range(n):
                 X[c, t] = P[tp[t], c] * P[tq[t], c] * P[to[t], c]
@@ -263,64 +271,66 @@ def _angular_forward(
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
 def _angular_backward(
     vectors, r, P, dP, narrow, atoms, rows, lambdas, zetas, a_of, x_of, columns, w, tp, tq, to, counts, work,
-    grad, grad_third,
+    grad, along, along_third,
 ):  # fmt: skip
-    """Add ∂E/∂D of one angular group's terms to ``grad`` (sides i → j, i → k) and ``grad_third`` (j → k).
+    """Add ∂E/∂D of one angular group's terms, to be assembled by :meth:`DescriptorLoops.backward`.
 
-    ``w`` (atoms' rows, functions): ∂E/∂G; ``dP``: the radial factors' derivatives;
-    the triples and the rest as :func:`_angular_forward` left them. The formulas are
-    those of :class:`~nnp_tutorial.descriptors.AngularTerms`.
+    ∂E/∂D_p = ``grad[p] + (along[p] + along_third[p]) D_p``: the sides i → j and i → k add
+    the other side's direction to ``grad`` and a multiple of their own to ``along``; the
+    third side j → k adds a multiple of its own to ``along_third`` (per thread: it is
+    another centre's pair). ``w`` (atoms' rows, functions): ∂E/∂G; ``dP``: the radial
+    factors' derivatives; the triples and the rest as :func:`_angular_forward` left them.
+    The formulas are those of :class:`~nnp_tutorial.descriptors.AngularTerms`.
     """
     nx, na = P.shape[1], len(lambdas)
     cos, X, A, dA = work[0], work[1 : 1 + nx], work[1 + nx : 1 + nx + na], work[1 + nx + na : 1 + nx + 2 * na]
     g_radial = work[1 + nx + 2 * na : 1 + 2 * nx + 2 * na]  # dE/dX
-    s_angular = work[1 + 2 * nx + 2 * na : 1 + 2 * nx + 3 * na]  # dE/dA
-    last = 1 + 2 * nx + 3 * na
+    last = 1 + 2 * nx + 2 * na
     s_cos, s_ij, s_ik, s_jk = work[last], work[last + 1], work[last + 2], work[last + 3]
     start = 0
     for c, i in enumerate(atoms):
         n = counts[c]
         p, q, o = tp[start : start + n], tq[start : start + n], to[start : start + n]
         start += n
-        _centre_factors(vectors, r, P, narrow, p, q, o, lambdas, zetas, cos, X, A, dA)
+        _centre_factors(vectors, r, P, narrow, p, q, o, lambdas, zetas, cos, X, A, dA, False)
         g_radial[:, :n] = 0.0
-        s_angular[:, :n] = 0.0
         for k in range(len(columns)):
             a, x, wk = a_of[k], x_of[k], w[rows[i], columns[k]]
             for t in range(n):
                 g_radial[x, t] += wk * A[a, t]
-                s_angular[a, t] += wk * X[x, t]
-        s_cos[:n] = 0.0
-        for a in range(na):
-            for t in range(n):
-                s_cos[t] += s_angular[a, t] * dA[a, t]
         s_ij[:n] = 0.0
         s_ik[:n] = 0.0
         s_jk[:n] = 0.0
         for x in range(nx):
             if narrow:
                 for t in range(n):
-                    g = g_radial[x, t]
-                    s_ij[t] += g * dP[p[t], x] * P[q[t], x] * P[o[t], x]
-                    s_ik[t] += g * P[p[t], x] * dP[q[t], x] * P[o[t], x]
-                    s_jk[t] += g * P[p[t], x] * P[q[t], x] * dP[o[t], x]
+                    g, pij, pik, pjk = g_radial[x, t], P[p[t], x], P[q[t], x], P[o[t], x]
+                    X[x, t] = pij * pik * pjk
+                    s_ij[t] += g * dP[p[t], x] * pik * pjk
+                    s_ik[t] += g * pij * dP[q[t], x] * pjk
+                    s_jk[t] += g * pij * pik * dP[o[t], x]
             else:
                 for t in range(n):
-                    s_ij[t] += g_radial[x, t] * dP[p[t], x] * P[q[t], x]
-                    s_ik[t] += g_radial[x, t] * P[p[t], x] * dP[q[t], x]
+                    g, pij, pik = g_radial[x, t], P[p[t], x], P[q[t], x]
+                    X[x, t] = pij * pik
+                    s_ij[t] += g * dP[p[t], x] * pik
+                    s_ik[t] += g * pij * dP[q[t], x]
+        s_cos[:n] = 0.0
+        for k in range(len(columns)):
+            a, x, wk = a_of[k], x_of[k], w[rows[i], columns[k]]
+            for t in range(n):
+                s_cos[t] += wk * dA[a, t] * X[x, t]
         for t in range(n):
             pj, pk = p[t], q[t]
             rij, rik = r[pj], r[pk]
             inverse = s_cos[t] / (rij * rik)
-            cj = s_cos[t] * cos[t] / (rij * rij) - s_ij[t] / rij
-            ck = s_cos[t] * cos[t] / (rik * rik) - s_ik[t] / rik
+            along[pj] += s_ij[t] / rij - s_cos[t] * cos[t] / (rij * rij)
+            along[pk] += s_ik[t] / rik - s_cos[t] * cos[t] / (rik * rik)
             for d in range(3):
-                grad[pj, d] += inverse * vectors[pk, d] - cj * vectors[pj, d]
-                grad[pk, d] += inverse * vectors[pj, d] - ck * vectors[pk, d]
+                grad[pj, d] += inverse * vectors[pk, d]
+                grad[pk, d] += inverse * vectors[pj, d]
             if narrow:
-                s = s_jk[t] / r[o[t]]
-                for d in range(3):
-                    grad_third[o[t], d] += s * vectors[o[t], d]
+                along_third[o[t]] += s_jk[t] / r[o[t]]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -393,24 +403,48 @@ class DescriptorLoops:
             limit = (g.rc * (1.0 + 1e-5)) ** 2  # as neighbors.triples: a margin, the cutoff is exact
             tables = (lambdas, zetas, np.array(g._angular_of), np.array(g._radial_of), columns)
             self._angular.append((g, radial_keys, limit, tables))
-        rcs = sorted({k[2] for k in self.keys})
+        self._rcs = sorted({k[2] for k in self.keys})
         self._eta = np.array([k[0] for k in self.keys])
         self._rs = np.array([k[1] for k in self.keys])
-        self._rc_of = np.array([rcs.index(k[2]) for k in self.keys])
+        self._rc_of = np.array([self._rcs.index(k[2]) for k in self.keys])
         widths = [len(keys) for _, keys, _, _ in self._angular]
         #: the angular groups' key columns side by side, where each group starts, how many it has
         self._group_keys = np.concatenate([keys for _, keys, _, _ in self._angular] or [np.zeros(0, int)])
+        self._group_of = np.repeat(np.arange(len(widths)), widths)
         self._group_start = np.cumsum([0, *widths])[:-1]
         self._group_width = np.array(widths, dtype=np.int64)
-        cutoff, alpha = descriptor.cutoff_function, descriptor.cutoff_alpha
-
-        @tf.function(jit_compile=True, reduce_retracing=True)
-        def cutoff_terms(r):
-            return tf.stack([x for rc in rcs for x in cutoff.value_and_derivative(r, rc, alpha)], axis=1)
-
-        self._cutoff_terms = cutoff_terms
+        self._keys_of, self._columns_of = self._needed_terms()
         #: memory for the pair terms, triples and per-centre work, free for reuse (see :meth:`_buffers`)
         self._spare: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _needed_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per (centre element, neighbour element) block: the keys its pairs need and the group columns.
+
+        A pair of block (e, f) is a side of the radial groups of e with neighbour f and of
+        the angular groups of e with f among their neighbours, and the third side of the
+        narrow angular groups with neighbours (e, f) (whatever their centre). Both arrays
+        are (blocks, most), padded with -1.
+        """
+        n = len(self.descriptor.elements)
+        keys: list[set] = [set() for _ in range(n * n)]
+        columns: list[set] = [set() for _ in range(n * n)]
+        for g, radial_keys, _ in self._radial:
+            keys[g.element * n + g.neighbors[0]].update(radial_keys)
+        for k, (g, radial_keys, _, _) in enumerate(self._angular):
+            e1, e2 = g.neighbors
+            blocks = {g.element * n + e1, g.element * n + e2} | ({e1 * n + e2} if g.narrow else set())
+            start = self._group_start[k]
+            for b in blocks:
+                keys[b].update(radial_keys)
+                columns[b].update(range(start, start + len(radial_keys)))
+
+        def padded(sets: list[set]) -> np.ndarray:
+            out = np.full((len(sets), max(map(len, sets), default=0)), -1, dtype=np.int64)
+            for b, values in enumerate(sets):
+                out[b, : len(values)] = sorted(values)
+            return out
+
+        return padded(keys), padded(columns)
 
     def _atoms(self, pairs: PairList) -> tuple[np.ndarray, list[list[np.ndarray]]]:
         """Row of each atom among the atoms of its element, and each thread's centres per element."""
@@ -430,9 +464,9 @@ class DescriptorLoops:
             Pass to :meth:`backward`.
         """
         r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
-        padded = np.full(max(1, -(-len(r) // _PAIR_BLOCK)) * _PAIR_BLOCK, 2.0 * self.descriptor.cutoff)
-        padded[: len(r)] = r  # a few shapes for XLA to compile; the padding is cut off again
-        cut = self._cutoff_terms(tf.constant(padded)).numpy()
+        cutoff, alpha = self.descriptor.cutoff_function, self.descriptor.cutoff_alpha
+        cut = np.array([x for rc in self._rcs for x in cutoff.value_and_derivative_numpy(r, rc, alpha)])
+        block = pairs.species[pairs.centers] * len(self.descriptor.elements) + pairs.species[pairs.neighbors]
         rows, split = self._atoms(pairs)
         state = _State(pairs, r, rows, split)
         table, codes, cubed = _pair_table(pairs.centers, pairs.neighbors, pairs.shifts, len(pairs.species))
@@ -443,8 +477,9 @@ class DescriptorLoops:
 
         def pair_terms(t: int) -> None:
             _pair_terms(
-                r, cut, self._rc_of, self._eta, self._rs, self._group_keys, self._group_start,
-                self._group_width, state.P, state.dP, flat, d_flat, bounds[t], bounds[t + 1],
+                r, cut, block, self._rc_of, self._eta, self._rs, self._keys_of, self._columns_of,
+                self._group_keys, self._group_of, self._group_start, self._group_width, state.P, state.dP,
+                flat, d_flat, bounds[t], bounds[t + 1],
             )  # fmt: skip
 
         list(_POOL.map(pair_terms, range(THREADS)))
@@ -483,7 +518,7 @@ class DescriptorLoops:
         sizes = {}
         for k, (g, _, _, (lambdas, *_)) in enumerate(self._angular):
             e1, e2 = g.neighbors
-            rows = 5 + 2 * len(g._radial_keys) + 3 * len(lambdas)
+            rows = 5 + 2 * len(g._radial_keys) + 2 * len(lambdas)
             for t, atoms in enumerate(state.split[g.element]):
                 n1, n2 = state.pairs.block_count[atoms, e1], state.pairs.block_count[atoms, e2]
                 candidates = n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2
@@ -517,24 +552,23 @@ class DescriptorLoops:
         """∂E/∂D_p (n_pairs, 3) from ``w`` = ∂E/∂G per element (shapes as returned by :meth:`forward`)."""
         pairs, r = state.pairs, state.r
         grad = np.zeros((len(r), 3))
-        third = [np.zeros((len(r), 3)) for _ in range(THREADS)]
+        along = np.zeros((THREADS + 1, len(r)))
         w = [np.ascontiguousarray(x, dtype=np.float64) for x in w]
 
         def run(t: int) -> None:
             for g, keys, columns in self._radial:
                 _radial_backward(
-                    state.dP, pairs.vectors, r, state.split[g.element][t], state.rows,
-                    *state.block(g.neighbors[0]), keys, columns, w[g.element], grad,
+                    state.dP, r, state.split[g.element][t], state.rows,
+                    *state.block(g.neighbors[0]), keys, columns, w[g.element], along[0],
                 )  # fmt: skip
             for k, (g, _, _, tables) in enumerate(self._angular):
                 _angular_backward(
                     pairs.vectors, r, state.P_of[k], state.dP_of[k], g.narrow, state.split[g.element][t],
-                    state.rows, *tables, w[g.element], *state.triples[k, t], grad, third[t],
+                    state.rows, *tables, w[g.element], *state.triples[k, t], grad, along[0], along[t + 1],
                 )  # fmt: skip
 
         list(_POOL.map(run, range(THREADS)))
-        for t in third:
-            grad += t
+        grad += along.sum(axis=0)[:, None] * pairs.vectors
         return grad
 
     @staticmethod

@@ -115,3 +115,16 @@ def test_analytic_derivative_matches_finite_differences(code, alpha):
     numeric = (f(r + h, RC, alpha).numpy() - f(r - h, RC, alpha).numpy()) / (2 * h)
     np.testing.assert_allclose(derivative, numeric, rtol=1e-8, atol=1e-9)
     assert np.all(derivative[r >= RC] == 0.0)
+
+
+@pytest.mark.parametrize(("code", "alpha"), [(1, 0.0), (1, 0.4), (2, 0.0), (3, 0.0)])
+def test_numpy_evaluation_matches_tensorflow(code, alpha):
+    """value_and_derivative_numpy (the compiled loops' path): TensorFlow's numbers to 1e-15, as arrays."""
+    f = get_cutoff(code)
+    r = np.linspace(0.0, 1.2 * RC, 301)
+    value, derivative = f.value_and_derivative_numpy(r, RC, alpha)
+    assert isinstance(value, np.ndarray) and isinstance(derivative, np.ndarray)
+    expected = [x.numpy() for x in f.value_and_derivative(r, RC, alpha)]
+    np.testing.assert_allclose(value, expected[0], rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(derivative, expected[1], rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(value, reference(code, r, RC, alpha), rtol=1e-14, atol=1e-15)

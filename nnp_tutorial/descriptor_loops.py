@@ -13,8 +13,10 @@ round-off) in another order, suited to one structure at a time:
 2. **Sums** (:meth:`DescriptorLoops.forward`). A radial function is a sum of :math:`P` over a
    centre's pairs. An angular term is :math:`A(\cos\theta)\,P(r_{ij})P(r_{ik})[P(r_{jk})]`:
    the third side ``j → k`` of a narrow (type 3) triple is itself a pair of the list
-   (the term vanishes unless :math:`r_{jk} < r_c`), found in a hash table, so a triple
-   costs products only — no exponential, cutoff function or square root.
+   (the term vanishes unless :math:`r_{jk} < r_c`). The triples are found from it: each
+   pair ``j → k`` of a neighbour j of i whose k is also a neighbour of i (with the
+   matching cell shift) closes one, so a triple costs products only — no search,
+   exponential, cutoff function or square root.
 3. **Gradient** (:meth:`DescriptorLoops.backward`). From :math:`w = \partial E/\partial G` of
    every atom (the networks' gradient), :math:`\partial E/\partial\mathbf D_p` for every pair
    by the chain rule of :class:`~nnp_tutorial.descriptors.AngularTerms`, written out.
@@ -84,53 +86,18 @@ def _pair_terms(
 
 
 @numba.njit(nogil=True, cache=True)
-def _pair_table(
-    centers: np.ndarray, neighbors: np.ndarray, shifts: np.ndarray, n_atoms: int
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Open-addressing hash table from (i, j, cell shift) to the index of the pair ``i → j``.
+def _shift_codes(shifts: np.ndarray) -> np.ndarray:
+    """Each pair's cell shift as one integer ``c = s_0 W^2 + s_1 W + s_2``, ``W = 4 max|s| + 1``.
 
-    Returns the table, each pair's shift code ``c = s_0 W^2 + s_1 W + s_2`` and ``W**3``, with
-    ``W = 4 max|s| + 1``: a difference of two codes is the code of the difference of
-    the shifts (each component stays within ±W/2), so the third side's code is
-    ``c[pk] - c[pj]``. Row ``h`` of the table holds a key
-    ``(i * n_atoms + j) * W**3 + c + (W**3 - 1) / 2`` (non-negative) and its pair index
-    (-1, -1: empty). The slot is ``i * n_atoms + j`` modulo the table size, so the pairs
-    of one atom ``i`` lie close together and one centre's lookups stay in cache.
+    A sum or difference of two codes is the code of the sum or difference of the
+    shifts (each component stays within ±W/2): the pair i → k of a triple has the
+    code of i → j plus that of j → k.
     """
     reach = 0
     for s in shifts.ravel():
         reach = max(reach, abs(s))
     width = 4 * reach + 1
-    codes = (shifts[:, 0] * width + shifts[:, 1]) * width + shifts[:, 2]
-    size = 16
-    while size < 2 * len(centers):
-        size *= 2
-    table = np.full((size, 2), -1, np.int64)
-    for p in range(len(centers)):
-        slot = centers[p] * n_atoms + neighbors[p]
-        h = slot & (size - 1)
-        while table[h, 0] >= 0:
-            h = (h + 1) & (size - 1)
-        table[h, 0] = slot * width**3 + codes[p] + (width**3 - 1) // 2
-        table[h, 1] = p
-    return table, codes, width**3
-
-
-@numba.njit(nogil=True, inline="always")
-def _third_side(table, codes, cubed, n_atoms, neighbors, pj, pk) -> int:
-    """Index of the pair ``j → k`` of the triple made of pairs ``pj = i → j`` and ``pk = i → k``, or -1.
-
-    ``table, codes``: from :func:`_pair_table`; ``cubed``: its ``W**3``.
-    """
-    slot = neighbors[pj] * n_atoms + neighbors[pk]
-    key = slot * cubed + codes[pk] - codes[pj] + (cubed - 1) // 2
-    size = len(table)
-    h = slot & (size - 1)
-    while table[h, 0] != key:
-        if table[h, 0] < 0:
-            return -1
-        h = (h + 1) & (size - 1)
-    return table[h, 1]
+    return (shifts[:, 0] * width + shifts[:, 1]) * width + shifts[:, 2]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -157,38 +124,53 @@ def _radial_backward(dP, r, atoms, rows, starts, counts, keys, columns, w, along
 
 @numba.njit(nogil=True, cache=True)
 def _centre_triples(
-    i, vectors, r, neighbors, codes, cubed, table, n_atoms, s1, n1, s2, n2, same, narrow, max_squared, tp, tq,
+    i, vectors, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp, tq,
     to,
 ):  # fmt: skip
     """Write the triples of centre ``i`` to ``tp, tq`` (pairs i → j, i → k), ``to`` (j → k); return how many.
 
+    ``starts, counts`` (atoms, elements): the blocks of the pair list; j has element
+    ``e1`` and k ``e2`` (j before k in the block if ``same``). A narrow triple is
+    found from its sides: for each pair i → j and each pair j → k of the list with
+    ``r_jk^2 < max_squared``, the pair i → k is looked up among the centre's (``head``:
+    an array over atoms, -1 where unused, left so; ``chain``: room for the block of
+    ``e2``), so the third side costs no search. Wide triples are all pairs of sides.
     Candidates are written unconditionally and the count advances only for kept
-    ones (no unpredictable branch); narrow groups keep those with
-    ``r_jk^2 < max_squared`` whose third side is a pair of the list.
+    ones (no unpredictable branch); the buffers need room for one more.
     """
+    s1, n1, s2, n2 = starts[i, e1], counts[i, e1], starts[i, e2], counts[i, e2]
     t = 0
-    for a in range(n1[i]):
-        pj = s1[i] + a
-        x, y, z, rij = vectors[pj, 0], vectors[pj, 1], vectors[pj, 2], r[pj]
-        for b in range(a + 1 if same else 0, n2[i]):
-            pk = s2[i] + b
-            tp[t] = pj
-            tq[t] = pk
-            if narrow:
-                dot = x * vectors[pk, 0] + y * vectors[pk, 1] + z * vectors[pk, 2]
-                t += rij * rij + r[pk] * r[pk] - 2.0 * dot < max_squared
-            else:
-                t += 1
     if not narrow:
+        for a in range(n1):
+            for b in range(a + 1 if same else 0, n2):
+                tp[t] = s1 + a
+                tq[t] = s2 + b
+                t += 1
         return t
-    kept = 0
-    for u in range(t):
-        o = _third_side(table, codes, cubed, n_atoms, neighbors, tp[u], tq[u])
-        tp[kept] = tp[u]
-        tq[kept] = tq[u]
-        to[kept] = o
-        kept += o >= 0
-    return kept
+    for b in range(n2):  # the centre's neighbours of element e2, by atom (images chained)
+        k = neighbors[s2 + b]
+        chain[b] = head[k]
+        head[k] = b
+    for a in range(n1):
+        pj = s1 + a
+        j, code = neighbors[pj], codes[pj]
+        first, end = starts[j, e2], starts[j, e2] + counts[j, e2]
+        if same:  # blocks are sorted by neighbour: k after j in the centre's block needs k >= j
+            first += np.searchsorted(neighbors[first:end], j)
+        for q in range(first, end):
+            b = head[neighbors[q]]
+            if chain[max(b, 0)] >= 0:  # rare: k is among the centre's neighbours more than once
+                while b >= 0 and codes[s2 + b] != code + codes[q]:
+                    b = chain[b]
+            elif codes[s2 + max(b, 0)] != code + codes[q]:
+                b = -1
+            tp[t] = pj
+            tq[t] = s2 + b
+            to[t] = q
+            t += (b >= 0) & (r[q] * r[q] < max_squared) & ((not same) | (b > a))
+    for b in range(n2):
+        head[neighbors[s2 + b]] = -1
+    return t
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
@@ -235,8 +217,8 @@ def _centre_factors(vectors, r, P, narrow, tp, tq, to, lambdas, zetas, cos, X, A
 
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
 def _angular_forward(
-    vectors, r, P, neighbors, codes, cubed, table, n_atoms, atoms, rows, s1, n1, s2, n2, same, narrow,
-    max_squared, lambdas, zetas, a_of, x_of, columns, out, tp, tq, to, counts, work,
+    vectors, r, P, neighbors, codes, atoms, rows, starts, block_counts, e1, e2, narrow, max_squared, lambdas,
+    zetas, a_of, x_of, columns, out, tp, tq, to, counts, work,
 ):  # fmt: skip
     """Angular functions of one group for the centres ``atoms`` (see the module docstring).
 
@@ -248,11 +230,13 @@ def _angular_forward(
     """
     nx, na = P.shape[1], len(lambdas)
     cos, X, A, dA = work[0], work[1 : 1 + nx], work[1 + nx : 1 + nx + na], work[1 + nx + na : 1 + nx + 2 * na]
+    head = np.full(len(starts), -1, np.int64)
+    chain = np.empty(max(block_counts[:, e2].max(), 1), np.int64)
     start = 0
     for c, i in enumerate(atoms):
         n = _centre_triples(
-            i, vectors, r, neighbors, codes, cubed, table, n_atoms, s1, n1, s2, n2, same, narrow, max_squared,
-            tp[start:], tq[start:], to[start:],
+            i, vectors, r, neighbors, codes, starts, block_counts, e1, e2, e1 == e2, narrow, max_squared,
+            head, chain, tp[start:], tq[start:], to[start:],
         )  # fmt: skip
         counts[c] = n
         end = start + n
@@ -469,7 +453,7 @@ class DescriptorLoops:
         block = pairs.species[pairs.centers] * len(self.descriptor.elements) + pairs.species[pairs.neighbors]
         rows, split = self._atoms(pairs)
         state = _State(pairs, r, rows, split)
-        table, codes, cubed = _pair_table(pairs.centers, pairs.neighbors, pairs.shifts, len(pairs.species))
+        codes = _shift_codes(pairs.shifts)
         n_functions = self.descriptor.n_functions.values()
         out = [np.zeros((sum(map(len, split[k])), n)) for k, n in enumerate(n_functions)]
         flat, d_flat = self._buffers(state)
@@ -494,9 +478,8 @@ class DescriptorLoops:
                 atoms = split[g.element][t]
                 e1, e2 = g.neighbors
                 _angular_forward(
-                    pairs.vectors, r, state.P_of[k], pairs.neighbors, codes, cubed, table,
-                    len(pairs.species), atoms, rows, *state.block(e1), *state.block(e2), e1 == e2,
-                    g.narrow, limit, *tables, out[g.element], *state.triples[k, t],
+                    pairs.vectors, r, state.P_of[k], pairs.neighbors, codes, atoms, rows, pairs.block_start,
+                    pairs.block_count, e1, e2, g.narrow, limit, *tables, out[g.element], *state.triples[k, t],
                 )  # fmt: skip
 
         list(_POOL.map(run, range(THREADS)))
@@ -522,7 +505,9 @@ class DescriptorLoops:
             for t, atoms in enumerate(state.split[g.element]):
                 n1, n2 = state.pairs.block_count[atoms, e1], state.pairs.block_count[atoms, e2]
                 candidates = n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2
-                sizes[k, t] = (int(np.sum(candidates)), len(atoms), rows, int(np.max(candidates, initial=1)))
+                most = int(np.max(candidates, initial=1))
+                room = int(np.sum(candidates)) + 1  # one more: see _centre_triples
+                sizes[k, t] = (room, len(atoms), rows, most)
         n_pairs, n_keys, n_columns = len(state.r), len(self.keys), len(self._group_keys)
         need = sum(3 * m + n for m, n, _, _ in sizes.values())
         need_work = 2 * n_pairs * (n_keys + n_columns) + sum(r * most for _, _, r, most in sizes.values())

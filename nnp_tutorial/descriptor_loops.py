@@ -361,7 +361,8 @@ class DescriptorLoops:
     ...                            "O": [AngularG3("O", "H", "H", 0.5, 1.0, 2.0, 4.0)]})
     >>> water = molecule("H2O")
     >>> g, _ = DescriptorLoops(sfs).forward(sfs.pairs(water))
-    >>> bool(abs(g[1] - sfs.compute(water)["O"]).max() < 1e-15)
+    >>> graph = sfs.from_inputs(sfs.padded(sfs.inputs(sfs.pairs(water))))  # the TensorFlow graph
+    >>> bool(abs(g[1] - graph["O"]).max() < 1e-15)
     True
     """
 

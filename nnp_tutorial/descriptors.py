@@ -31,11 +31,13 @@ Example
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -46,6 +48,9 @@ from .cutoffs import CutoffFunction, get_cutoff
 from .errors import UnknownElementError
 from .neighbors import NeighborSearch, PairList, neighbor_pairs, triples
 from .symmetry_functions import AngularG3, RadialG2, SymmetryFunction, n2p2_sort_key, sort_elements
+
+if TYPE_CHECKING:
+    from .descriptor_loops import DescriptorLoops
 
 
 @dataclass
@@ -404,7 +409,12 @@ class AngularTerms(_TermGroup):
 
 
 class SymmetryFunctionSet:
-    """The symmetry functions of every element, evaluated in TensorFlow.
+    """The symmetry functions of every element, as a TensorFlow graph and as compiled loops.
+
+    :meth:`compute` gives the values of one structure (the loops,
+    :class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`); :meth:`call` is the
+    differentiable TensorFlow graph that the training Jacobians and the float32
+    engine build on.
 
     Parameters
     ----------
@@ -658,12 +668,24 @@ class SymmetryFunctionSet:
     def compute(self, atoms: Atoms, pairs: PairList | None = None) -> dict[str, np.ndarray]:
         """Symmetry functions of one structure (``pairs``: its neighbour pairs, if already known).
 
+        Float64, by the compiled loops (:attr:`loops`): no XLA compilation per
+        array shape, about 3× faster than the TensorFlow graph
+        (:meth:`from_inputs`), which gives the same values to round-off.
+
         Returns
         -------
         dict of str to ndarray of shape (n_atoms_of_element, n_functions)
             Rows in the order of the atoms of that element in ``atoms``.
         """
-        return self.from_inputs(self.padded(self.inputs(self.pairs(atoms) if pairs is None else pairs)))
+        g, _ = self.loops.forward(self.pairs(atoms) if pairs is None else pairs)
+        return dict(zip(self.elements, g))
+
+    @functools.cached_property
+    def loops(self) -> DescriptorLoops:
+        """The set as compiled loops over the central atoms, built once (it keeps reusable memory)."""
+        from .descriptor_loops import DescriptorLoops  # that module builds on this one
+
+        return DescriptorLoops(self)
 
     def from_inputs(self, inputs: DescriptorInputs) -> dict[str, np.ndarray]:
         """Symmetry functions from (padded) index arrays, as returned by :meth:`compute`."""

@@ -70,9 +70,9 @@ def l1_gradients(
     ``schedule`` keywords go to :class:`~nnp_tutorial.training.BatchSchedule`
     (defaults as in training); all structures are eligible. Each gradient is
     g = scale · Σ sign(ŷ − y) ∂ŷ/∂w, one reverse pass per batch (the batch's
-    full Jacobian is never formed). The neighbour lists and index arrays of the
-    next batches are built in a worker thread while TensorFlow works on the
-    current one.
+    full Jacobian is never formed). The neighbour lists, symmetry functions
+    (compiled loops) and index arrays of the next batches are computed in a
+    worker thread while TensorFlow works on the current one.
     """
     sfs = model.descriptor
     draws = BatchSchedule(
@@ -83,16 +83,17 @@ def l1_gradients(
     def prepare(step: int) -> tuple:
         batch = draws.draw(step)
         atoms = structures[batch.frame]
-        inputs = sfs.inputs(sfs.pairs(atoms))
-        moving = labels.moving_inputs(atoms, batch.components, inputs) if batch.kind == "force" else None
-        return batch, atoms, sfs.padded(inputs), moving
+        pairs = sfs.pairs(atoms)
+        descriptors = list(sfs.compute(atoms, pairs).values())
+        if batch.kind == "energy":
+            return batch, atoms, descriptors, None
+        return batch, atoms, descriptors, labels.moving_inputs(atoms, batch.components, sfs.inputs(pairs))
 
     gradients = np.empty((n_batches, model.n_weights))
     prepared = prefetched(prepare, range(n_batches))
-    for b, (batch, atoms, inputs, moving) in enumerate(
+    for b, (batch, atoms, descriptors, moving) in enumerate(
         tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
     ):
-        descriptors = list(sfs.from_inputs(inputs).values())
         if batch.kind == "energy":
             value, gradient = labels.energy(descriptors, len(atoms))
             gradient *= np.sign(value - atoms.get_potential_energy() / len(atoms))

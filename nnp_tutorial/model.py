@@ -47,7 +47,6 @@ import numpy as np
 import tensorflow as tf
 from ase import Atoms
 
-from .descriptor_loops import DescriptorLoops
 from .descriptors import SymmetryFunctionSet
 from .dispatch import ShapeDispatch
 from .errors import UnknownNameError
@@ -168,7 +167,7 @@ class Architecture:
         self.slices = {e: slice(int(a), int(b)) for e, a, b in zip(self.elements, offsets[:-1], offsets[1:])}
         self.compiled_evaluation = ShapeDispatch(tf.function(self.evaluation_graph, jit_compile=True))
         self.compiled_network_gradient = ShapeDispatch(tf.function(self.network_gradient, jit_compile=True))
-        self.loops = DescriptorLoops(descriptor)
+        self.loops = descriptor.loops
         self._companions: dict[type, object] = {}
 
     @classmethod

@@ -34,6 +34,7 @@ graph instead.
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -401,6 +402,7 @@ class DescriptorLoops:
         self._keys_of, self._columns_of = self._needed_terms()
         #: memory for the pair terms, triples and per-centre work, free for reuse (see :meth:`_buffers`)
         self._spare: list[tuple[np.ndarray, np.ndarray]] = []
+        self._spare_lock = threading.Lock()
 
     def _needed_terms(self) -> tuple[np.ndarray, np.ndarray]:
         """Per (centre element, neighbour element) block: the keys its pairs need and the group columns.
@@ -512,9 +514,11 @@ class DescriptorLoops:
         n_pairs, n_keys, n_columns = len(state.r), len(self.keys), len(self._group_keys)
         need = sum(3 * m + n for m, n, _, _ in sizes.values())
         need_work = 2 * n_pairs * (n_keys + n_columns) + sum(r * most for _, _, r, most in sizes.values())
-        fitting = [k for k, (a, b) in enumerate(self._spare) if len(a) >= need and len(b) >= need_work]
-        if fitting:
-            memory, work = self._spare.pop(fitting[0])
+        with self._spare_lock:  # forward passes may run in several threads (e.g. a prefetching worker)
+            fitting = [k for k, (a, b) in enumerate(self._spare) if len(a) >= need and len(b) >= need_work]
+            spare = self._spare.pop(fitting[0]) if fitting else None
+        if spare is not None:
+            memory, work = spare
         else:
             memory, work = np.empty(int(1.2 * need) + 1024, np.int32), np.empty(int(1.2 * need_work) + 1024)
         weakref.finalize(state, self._spare.append, (memory, work))

@@ -107,6 +107,20 @@ def test_interleaved_calls_keep_their_own_triples(loops):
     np.testing.assert_array_equal(loops.backward(state, w), expected)
 
 
+def test_forward_passes_in_several_threads_match_serial_ones(cheng, cubic_box, triclinic_box):  # noqa: F811
+    """Threads sharing one set's loops and its reused memory (the Fisher worker does) get serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sfs = cheng.descriptor
+    boxes = [cubic_box, triclinic_box, water_box((4, 4, 4), seed=3)]
+    serial = [sfs.compute(box) for box in boxes]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda k: (k, sfs.compute(boxes[k])), [k % 3 for k in range(24)]))
+    for k, g in results:
+        for element in sfs.elements:
+            np.testing.assert_array_equal(g[element], serial[k][element])
+
+
 @pytest.mark.parametrize("formula", ["H2", "O2", "O"])
 def test_structures_without_one_element(cheng, formula):  # noqa: F811
     """Both engines evaluate molecules lacking H or O (the graph once failed on them) and agree."""

@@ -135,9 +135,8 @@ def main() -> None:
     args = parser.parse_args()
 
     cheng = datasets.load_potential("nnp-revpbe0-d3-cheng2019")
-    if (
-        args.all_frames
-    ):  # first: the peak RSS is the process's, and the graph engine's timings below add ~1.5 GB
+    # first: the peak RSS is the process's, and the graph engine's timings below add ~1.5 GB
+    if args.all_frames:
         all_frames(cheng)
     frame = next(datasets.iter_structures("revpbe0-d3", index=[0]))
     frame.calc = None

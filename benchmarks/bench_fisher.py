@@ -67,10 +67,9 @@ def main() -> None:
         pairs = sfs.pairs(atoms)
         descriptors = list(sfs.compute(atoms, pairs).values())
         inputs = sfs.inputs(pairs)
-        return inputs, descriptors, labels.moving_inputs(atoms, batch.components, inputs)
+        return pairs, inputs, descriptors, labels.moving_inputs(atoms, batch.components, inputs)
 
-    inputs, descriptors, moving = worker()
-    pairs = sfs.pairs(atoms)
+    pairs, inputs, descriptors, moving = worker()
     n_terms = angular_terms(model, inputs)
     x, y = np.random.default_rng(0).random((2, n_terms))
     rows = [

@@ -125,8 +125,7 @@ def _radial_backward(dP, r, atoms, rows, starts, counts, keys, columns, w, along
 
 @numba.njit(nogil=True, cache=True)
 def _centre_triples(
-    i, vectors, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp, tq,
-    to,
+    i, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp, tq, to,
 ):  # fmt: skip
     """Write the triples of centre ``i`` to ``tp, tq`` (pairs i → j, i → k), ``to`` (j → k); return how many.
 
@@ -148,6 +147,8 @@ def _centre_triples(
                 tq[t] = s2 + b
                 t += 1
         return t
+    if n2 == 0:  # no third side to close (and chain holds nothing of this centre's)
+        return 0
     for b in range(n2):  # the centre's neighbours of element e2, by atom (images chained)
         k = neighbors[s2 + b]
         chain[b] = head[k]
@@ -236,8 +237,8 @@ def _angular_forward(
     start = 0
     for c, i in enumerate(atoms):
         n = _centre_triples(
-            i, vectors, r, neighbors, codes, starts, block_counts, e1, e2, e1 == e2, narrow, max_squared,
-            head, chain, tp[start:], tq[start:], to[start:],
+            i, r, neighbors, codes, starts, block_counts, e1, e2, e1 == e2, narrow, max_squared, head, chain,
+            tp[start:], tq[start:], to[start:],
         )  # fmt: skip
         counts[c] = n
         end = start + n

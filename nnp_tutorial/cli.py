@@ -13,7 +13,9 @@ Examples
     RMSEs of a potential against the labels of a data set.
 ``nnp-tutorial md --model nnp-revpbe0-d3-cheng2019 --ensemble npt --temperature 320 --ps 50 --out npt320``
     Molecular dynamics of 64 water molecules: thermo.csv, md.traj, summary.json
-    (stability, mean density ± error, energy drift for NVE), figures; rerun to resume.
+    (stability, density verdict: stable with mean ± error, drifting with its drift, or
+    unstable; energy drift for NVE), figures; rerun to resume. ``--until-converged 100``
+    extends an NPT run until its density stops drifting (at most 100 ps).
 ``nnp-tutorial make-teacher-dataset --teacher blyp``
     The BLYP teacher data set (``--dataset teacher-blyp``): liquid water and ice sampled by
     teacher MD and labelled by the published BLYP potential; rerun to resume.
@@ -174,10 +176,7 @@ def _cmd_md(args: argparse.Namespace) -> int:
 
     atoms = _md_start(args)
     model = load_model(args.model, data_dir=args.data_dir)
-    run = run_md(
-        atoms,
-        NNPCalculator(model, dtype=args.dtype),
-        steps=round(1000 * args.ps / args.timestep),
+    options = dict(
         out_dir=args.out,
         ensemble=args.ensemble,
         temperature_K=args.temperature,
@@ -189,6 +188,12 @@ def _cmd_md(args: argparse.Namespace) -> int:
         taup_fs=args.taup,
         progress=not args.no_progress,
     )
+    steps = round(1000 * args.ps / args.timestep)
+    calculator = NNPCalculator(model, dtype=args.dtype)
+    if args.until_converged is None:
+        run = run_md(atoms, calculator, steps=steps, **options)
+    else:
+        run = _md_until_converged(args, atoms, calculator, steps, options)
     command = {"command": "nnp-tutorial " + shlex.join(args.argv)}
     analysis = analyse_run(args.out, pair=tuple(args.rdf_pair), provenance=command)
     last = run.thermo.iloc[-1]
@@ -196,9 +201,14 @@ def _cmd_md(args: argparse.Namespace) -> int:
     if run.instability:
         print(f"  unstable: {run.instability.reason} (step {run.instability.step})")
     for key, unit in (("density_g_per_ml", "g/ml"), ("temperature_K", "K"), ("pressure_bar", "bar")):
-        if key in analysis:
-            a = analysis[key]
+        a = analysis.get(key)
+        if a and "mean" in a:
             print(f"  {key} after {analysis['from_ps']:g} ps: {a['mean']:.4f} ± {a['sem']:.4f} {unit}")
+        elif a:
+            drift = a["drift"]
+            print(f"  {key} after {analysis['from_ps']:g} ps: not converged, drift "
+                  f"{drift['slope_per_ps']:+.4g} ± {drift['slope_error_per_ps']:.2g} {unit}/ps")  # fmt: skip
+    print(f"  density verdict: {_verdict_line(analysis['verdict'])}")
     if "energy_drift_meV_per_atom_per_ps" in analysis:
         print(f"  energy drift: {analysis['energy_drift_meV_per_atom_per_ps']:.4f} meV/atom/ps")
     rdf = analysis["rdf"]
@@ -206,6 +216,30 @@ def _cmd_md(args: argparse.Namespace) -> int:
     print(f"  g_{pair} first peak: {rdf['first_peak_g']:.2f} at {rdf['first_peak_r_A']:.2f} Å")
     print(f"  wrote {args.out}/: thermo.csv, md.traj, summary.json, figures")
     return 0
+
+
+def _md_until_converged(args: argparse.Namespace, atoms, calculator, steps: int, options: dict):
+    """``md --until-converged MAX_PS``: extend by ``--extend-ps`` until the density stops drifting."""
+    from .errors import InputError
+    from .md import run_until_converged
+
+    if args.ensemble != "npt":
+        raise InputError("--until-converged needs --ensemble npt (it waits for the density to stop drifting)")
+    if args.until_converged < args.ps:
+        raise InputError(f"--until-converged {args.until_converged:g} is shorter than --ps {args.ps:g}")
+    max_steps = round(1000 * args.until_converged / args.timestep)
+    extend = round(1000 * (args.extend_ps or args.ps) / args.timestep)
+    run, verdict = run_until_converged(atoms, calculator, steps=steps, max_steps=max_steps,
+                                       extend_steps=extend, **options)  # fmt: skip
+    print(f"  --until-converged: {verdict.status} after {run.thermo['time_ps'].iloc[-1]:g} ps")
+    return run
+
+
+def _verdict_line(verdict: dict) -> str:
+    """One line for a stored :class:`~nnp_tutorial.md.equilibration.Verdict`."""
+    from .md import Verdict
+
+    return str(Verdict(**verdict))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -405,6 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="precision of symmetry functions and networks (float32: the TensorFlow graph, forces to ~1e-5, "
         "no faster than the default float64 loops)",
     )
+    p.add_argument(
+        "--until-converged",
+        type=float,
+        metavar="MAX_PS",
+        help="NPT: after --ps, extend the run by --extend-ps at a time until the density of its second "
+        "half stops drifting (nnp_tutorial.md.equilibration), at most to MAX_PS ps",
+    )
+    p.add_argument("--extend-ps", type=float, help="ps per extension of --until-converged (default --ps)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_md)
 

@@ -659,8 +659,11 @@ def student_results(teacher: str = "blyp"):
     ``learning_rate``, ``seed``, ``updates``, ``training_min``, validation RMSEs
     (``energy_rmse_meV_per_atom``, ``force_rmse_meV_per_A``), and the outcome of its
     NPT run at 330 K and 1 bar: ``npt_status`` (``completed`` or ``unstable``),
-    ``npt_ps``, ``failure_ps`` and ``failure_reason``, ``density_second_half`` ±
-    ``density_error`` (g/ml, completed runs), ``density_last_ps`` (g/ml), the first
+    ``npt_ps``, ``failure_ps`` and ``failure_reason``, ``density_verdict`` (``stable``,
+    ``drifting`` or ``unstable``; :mod:`nnp_tutorial.md.equilibration`) with the drift of the
+    second half ``density_drift_per_ps`` ± ``density_drift_error`` (g/ml/ps),
+    ``density_second_half`` ± ``density_error`` (g/ml, stable densities only),
+    ``density_last_ps`` (g/ml), the first
     g_OO(r) peak (``gOO_first_peak_A``, Å, and ``gOO_first_peak``), the student's
     errors against the teacher on frames of its own NPT run
     (``own_frames_energy_error_meV_per_atom``, signed; ``own_frames_force_rmse_meV_per_A``),

@@ -7,10 +7,12 @@ student is the output directory of ``nnp-tutorial md`` next to it with the suffi
 * training: optimiser, learning rate, seed, updates done, wall time (min), validation
   RMSEs on the full validation set (meV/atom, meV/Å) and the command;
 * NPT: status (``completed`` or ``unstable``), simulated time (ps), failure time and
-  reason, mean density over the second half of a completed run with the standard error
-  of 5 blocks (g/ml, :func:`nnp_tutorial.md.mean_density`), the mean density over the
-  last simulated picosecond (shows a run that is still drifting), the position (Å) and
-  height of the first g_OO(r) peak over the second half of a completed run, and the command;
+  reason, the density verdict (``stable``, ``drifting`` or ``unstable``,
+  :func:`nnp_tutorial.md.run_verdict`) with the drift of the second half and its standard
+  error (g/ml/ps), the mean density over the second half with the standard error of 5
+  blocks (g/ml) only when it is stable, the mean density over the last simulated
+  picosecond, the position (Å) and height of the first g_OO(r) peak over the second half
+  of a completed run, and the command;
 * the teacher's verdict on the configurations the student visited: ``--frames`` frames of
   the second half of a completed run's trajectory, labelled by the teacher, give the
   student's mean energy error (meV/atom, signed: negative = the student binds too
@@ -37,7 +39,7 @@ from ase.io import Trajectory
 
 from nnp_tutorial import datasets
 from nnp_tutorial.evaluation import ErrorSummary, evaluate_errors
-from nnp_tutorial.md import load_run, mean_density
+from nnp_tutorial.md import load_run, run_verdict
 from nnp_tutorial.model import BehlerParrinelloNetwork
 
 
@@ -76,11 +78,18 @@ def student_row(train_dir: Path, md_suffix: str, teacher, n_frames: int) -> dict
     thermo = run.thermo
     last = float(thermo["time_ps"].iloc[-1])
     last_ps = thermo.loc[thermo["time_ps"] >= last - 1.0, "density_g_per_ml"]
+    verdict = run_verdict(md_dir)
+    drift = {"density_drift_per_ps": None, "density_drift_error": None}
+    if verdict.status != "unstable":
+        drift = {"density_drift_per_ps": round(verdict.drift_per_ps, 5)}
+        drift["density_drift_error"] = round(verdict.drift_error, 5)
     row |= {
         "npt_status": run.status,
         "npt_ps": round(last, 2),
         "failure_ps": run.instability.time_ps if run.instability else None,
         "failure_reason": run.instability.reason if run.instability else None,
+        "density_verdict": verdict.status,
+        **drift,
         "density_second_half": None,
         "density_error": None,
         "density_last_ps": round(float(last_ps.mean()), 3),
@@ -91,8 +100,8 @@ def student_row(train_dir: Path, md_suffix: str, teacher, n_frames: int) -> dict
         "md_command": run.summary.get("command"),
     }
     if run.status == "completed":
-        density = mean_density(thermo)
-        row["density_second_half"], row["density_error"] = round(density.mean, 3), round(density.sem, 3)
+        if verdict.status == "stable":  # a drifting density has no mean ± error
+            row["density_second_half"], row["density_error"] = round(verdict.mean, 3), round(verdict.error, 3)
         rdf = run.summary["analysis"]["rdf"]  # g_OO of the second half, as `nnp-tutorial md` found it
         row["gOO_first_peak_A"], row["gOO_first_peak"] = rdf["first_peak_r_A"], round(rdf["first_peak_g"], 2)
         student = BehlerParrinelloNetwork.from_n2p2(train_dir / "model")

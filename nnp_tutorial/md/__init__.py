@@ -10,11 +10,14 @@ module              content
 ``ensembles``       registry of NVE / NVT / NPT integrators (ASE; Berendsen coupling)
 ``thermo``          the thermo time series: columns, pressure with the kinetic term, CSV log
 ``stability``       :class:`StabilityMonitor`: when a run counts as unstable
+``equilibration``   :func:`drift_test`, :class:`Verdict` (``stable``, ``drifting``,
+                    ``unstable``), :func:`run_verdict`, :func:`run_until_converged`
 ``runs``            :func:`run_md`: run, record, resume
 ``analysis``        :func:`block_average`, :func:`mean_density`, :func:`radial_distribution`,
                     :func:`coordination_number`, :func:`energy_drift`
 ``plots``           density, thermo and g(r) figures
-``report``          :func:`analyse_run`: all of the above on a finished run directory
+``report``          :func:`analyse_run`: all of the above on a finished run directory;
+                    :func:`reanalyse_thermo` from the thermo table alone
 ==================  ==========================================================================
 
 Example
@@ -37,7 +40,16 @@ from .analysis import (
     radial_distribution,
 )
 from .ensembles import WATER_COMPRESSIBILITY_PER_BAR, ensemble_names, make_dynamics
-from .report import analyse_run
+from .equilibration import (
+    DriftTest,
+    Verdict,
+    average_verdict,
+    density_verdict,
+    drift_test,
+    run_until_converged,
+    run_verdict,
+)
+from .report import analyse_run, reanalyse_thermo
 from .runs import MDRun, load_run, run_md
 from .stability import Instability, StabilityCriteria, StabilityMonitor
 from .thermo import THERMO_COLUMNS, pressure_bar, read_thermo, thermo_row
@@ -47,15 +59,20 @@ __all__ = [
     "THERMO_COLUMNS",
     "WATER_COMPRESSIBILITY_PER_BAR",
     "BlockAverage",
+    "DriftTest",
     "Instability",
     "MDRun",
     "StabilityCriteria",
     "StabilityMonitor",
+    "Verdict",
     "analyse_run",
+    "average_verdict",
     "block_average",
     "box_edge",
     "coordination_number",
     "density",
+    "density_verdict",
+    "drift_test",
     "energy_drift",
     "ensemble_names",
     "load_run",
@@ -65,7 +82,10 @@ __all__ = [
     "pressure_bar",
     "radial_distribution",
     "read_thermo",
+    "reanalyse_thermo",
     "run_md",
+    "run_until_converged",
+    "run_verdict",
     "thermo_row",
     "water_box",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import BlockAverage
+from .equilibration import Verdict
 
 
 def _axes(ax, nrows: int = 1, figsize=(6.0, 3.5)):
@@ -24,16 +25,54 @@ def _axes(ax, nrows: int = 1, figsize=(6.0, 3.5)):
     return fig, fig.subplots(nrows, 1, sharex=True) if nrows > 1 else fig.add_subplot()
 
 
-def plot_density(thermo: pd.DataFrame, *, average: BlockAverage | None = None, label: str = "", ax=None):
-    """Density (g/ml) against time (ps), with the block average as a band if given."""
+def plot_density(
+    thermo: pd.DataFrame,
+    *,
+    average: BlockAverage | None = None,
+    verdict: Verdict | None = None,
+    label: str = "",
+    ax=None,
+):
+    """Density (g/ml) against time (ps), with the mean as a band only where it means something.
+
+    ``average``: a band of the block average across the plot. ``verdict``
+    (:class:`~nnp_tutorial.md.equilibration.Verdict`): a ``stable`` run gets the band of its
+    mean ± error over its window; a ``drifting`` one no band, but its drift in the legend; an
+    ``unstable`` one a cross where it stopped.
+    """
     fig, ax = _axes(ax)
-    ax.plot(thermo["time_ps"], thermo["density_g_per_ml"], lw=1, label=label or None)
+    (line,) = ax.plot(thermo["time_ps"], thermo["density_g_per_ml"], lw=1, label=label or None)
     if average is not None:
         ax.axhspan(average.mean - average.sem, average.mean + average.sem, color="C1", alpha=0.3)
         ax.axhline(average.mean, color="C1", lw=1, label=f"mean {average}")
+    if verdict is not None:
+        _mark_verdict(ax, thermo, verdict, line.get_color())
+    if average is not None or verdict is not None or label:
         ax.legend(loc="best", fontsize="small")
     ax.set(xlabel="time (ps)", ylabel="density (g/ml)")
     return fig
+
+
+def _mark_verdict(ax, thermo: pd.DataFrame, verdict: Verdict, color) -> None:
+    """Band (stable), drift label (drifting) or failure cross (unstable) of a density trace."""
+    if verdict.status == "stable":
+        span = (verdict.from_ps, verdict.to_ps)
+        low, high = verdict.mean - verdict.error, verdict.mean + verdict.error
+        ax.fill_between(span, low, high, color=color, alpha=0.3, lw=0)
+        ax.plot(span, [verdict.mean] * 2, color=color, lw=1.5,
+                label=f"stable: {verdict.mean:.3f} ± {verdict.error:.3f} g/ml")  # fmt: skip
+    elif verdict.status == "drifting":
+        if verdict.from_ps is not None:
+            ax.axvline(verdict.from_ps, color=color, lw=0.8, ls=":")
+        text = "drifting, no stable density"
+        if verdict.drift_per_ps is not None:
+            drift = f"{verdict.drift_per_ps:+.4f} ± {verdict.drift_error:.4f}"
+            text = f"drifting {drift} g/ml/ps: no stable density"
+        ax.plot([], [], " ", label=text)
+    else:
+        last = thermo.iloc[-1]
+        ax.plot(last["time_ps"], last["density_g_per_ml"], "x", color="red", ms=10, mew=2,
+                label=f"unstable at {verdict.failure_time_ps:g} ps")  # fmt: skip
 
 
 def plot_thermo(thermo: pd.DataFrame, axes=None):

@@ -2,16 +2,23 @@
 
 :func:`analyse_run` is what ``nnp-tutorial md`` does after :func:`~nnp_tutorial.md.runs.run_md`;
 notebooks can call it on a directory the command line produced. Averages use the rows and
-frames after ``discard_fraction`` of the simulated time (equilibration dropped).
+frames after ``discard_fraction`` of the simulated time (equilibration dropped), and each
+average is tested for drift first (:mod:`nnp_tutorial.md.equilibration`): a drifting one is
+reported by its drift, never as mean ± error. :func:`reanalyse_thermo` redoes the numbers and
+the density figure of a run from its thermo table alone (committed results keep no trajectory).
 
 Outputs added to ``out_dir``
 ----------------------------
 =====================  ==================================================================
-``summary.json``       key ``analysis``: block averages (mean, sem, n_blocks, block_length)
-                       of density (g/ml), temperature (K) and pressure (bar); energy drift
-                       (meV/atom/ps, NVE only); first g(r) peak (Å, height); ``from_ps``
+``summary.json``       key ``analysis``: per averaged column (density g/ml, temperature K,
+                       pressure bar, potential energy eV) its ``drift`` test and
+                       ``converged``; block averages (mean, sem, n_blocks, block_length)
+                       only for a converged column; ``verdict`` on the density
+                       (:class:`~nnp_tutorial.md.equilibration.Verdict`: ``stable``,
+                       ``drifting`` or ``unstable``); energy drift (meV/atom/ps, NVE
+                       only); first g(r) peak (Å, height); ``from_ps``
 ``rdf_<A>_<B>.csv``    columns ``r_A``, ``g``
-``density.png``        density trace with the block average
+``density.png``        density trace with the block average (stable), or labelled drifting
 ``thermo.png``         temperature, pressure and energy traces
 ``rdf_<A>_<B>.png``    g_AB(r)
 =====================  ==================================================================
@@ -28,8 +35,17 @@ import pandas as pd
 from ase.io.trajectory import Trajectory
 
 from .analysis import block_average, cell_widths, energy_drift, radial_distribution
+from .equilibration import (
+    AVERAGED_COLUMNS,
+    DRIFT_BLOCKS,
+    ERROR_BLOCKS,
+    Verdict,
+    drift_test,
+    run_verdict,
+    window,
+)
 from .plots import plot_density, plot_rdf, plot_thermo, save_figure
-from .runs import SUMMARY_FILE, TRAJECTORY_FILE, load_run
+from .runs import SUMMARY_FILE, TRAJECTORY_FILE, MDRun, load_run
 
 
 def analyse_run(
@@ -39,7 +55,7 @@ def analyse_run(
     r_max: float = 6.0,
     n_bins: int = 120,
     discard_fraction: float = 0.5,
-    n_blocks: int = 5,
+    n_blocks: int = ERROR_BLOCKS,
     figures: bool = True,
     provenance: dict | None = None,
 ) -> dict:
@@ -51,29 +67,72 @@ def analyse_run(
     """
     out = Path(out_dir)
     run = load_run(out)
-    thermo = run.thermo
-    from_ps = discard_fraction * float(thermo["time_ps"].iloc[-1])
-    production = thermo[thermo["time_ps"] >= from_ps]
-    analysis: dict = {"from_ps": from_ps, "n_rows": len(production)}
-    averages = {}
-    if len(production) >= n_blocks:
-        columns = ("density_g_per_ml", "temperature_K", "pressure_bar")
-        averages = {c: block_average(production[c], n_blocks) for c in columns}
-        analysis |= {c: asdict(a) for c, a in averages.items()}
-    parameters = run.summary["parameters"]
-    if parameters["ensemble"] == "nve" and len(thermo) >= 2:
-        analysis["energy_drift_meV_per_atom_per_ps"] = energy_drift(thermo, parameters["n_atoms"])
+    analysis, verdict = thermo_analysis(run, discard_fraction=discard_fraction, n_blocks=n_blocks)
+    production = window(run.thermo, discard_fraction)
     r, g = _rdf(out, production, pair, r_max, n_bins)
     name = f"rdf_{pair[0]}_{pair[1]}"
     pd.DataFrame({"r_A": r, "g": g}).to_csv(out / f"{name}.csv", index=False, float_format="%.8g")
     peak = int(np.argmax(g))
     analysis["rdf"] = {"pair": list(pair), "first_peak_r_A": float(r[peak]), "first_peak_g": float(g[peak])}
     if figures:
-        save_figure(plot_density(thermo, average=averages.get("density_g_per_ml")), out / "density.png")
-        save_figure(plot_thermo(thermo), out / "thermo.png")
+        save_figure(plot_density(run.thermo, verdict=verdict), out / "density.png")
+        save_figure(plot_thermo(run.thermo), out / "thermo.png")
         save_figure(plot_rdf(r, g, pair=pair), out / f"{name}.png")
     summary = run.summary | (provenance or {}) | {"analysis": analysis}
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
+    return analysis
+
+
+def thermo_analysis(
+    run: MDRun, *, discard_fraction: float = 0.5, n_blocks: int = ERROR_BLOCKS
+) -> tuple[dict, Verdict]:
+    """The numbers of ``analysis`` that come from the thermo rows alone, and the density verdict.
+
+    Each of :data:`~nnp_tutorial.md.equilibration.AVERAGED_COLUMNS` with enough rows in the
+    window gets ``drift`` (:class:`~nnp_tutorial.md.equilibration.DriftTest` as a dict) and
+    ``converged``, and its block average only when converged. An unstable run's window ends
+    at the failure: it gets the verdict only.
+    """
+    thermo = run.thermo
+    from_ps = discard_fraction * float(thermo["time_ps"].iloc[-1])
+    production = window(thermo, discard_fraction)
+    analysis: dict = {"from_ps": from_ps, "n_rows": len(production)}
+    if run.status != "unstable" and len(production) >= max(n_blocks, DRIFT_BLOCKS):
+        for column in AVERAGED_COLUMNS:
+            analysis[column] = _column_analysis(production, column, n_blocks)
+    parameters = run.summary["parameters"]
+    if parameters["ensemble"] == "nve" and len(thermo) >= 2:
+        analysis["energy_drift_meV_per_atom_per_ps"] = energy_drift(thermo, parameters["n_atoms"])
+    verdict = run_verdict(run, discard_fraction=discard_fraction)
+    if verdict.status == "stable" and "density_g_per_ml" not in analysis:  # constant density, few rows
+        analysis["density_g_per_ml"] = asdict(block_average(production["density_g_per_ml"], n_blocks))
+    analysis["verdict"] = verdict.to_dict()
+    return analysis, verdict
+
+
+def _column_analysis(production: pd.DataFrame, column: str, n_blocks: int) -> dict:
+    """``drift`` and ``converged`` of one column, plus its block average when converged."""
+    average = block_average(production[column], n_blocks)
+    drift = drift_test(production["time_ps"], production[column], tolerance=average.sem)
+    result: dict = {"converged": not drift.drifting, "drift": asdict(drift)}
+    return result | asdict(average) if not drift.drifting else result
+
+
+def reanalyse_thermo(out_dir: str | Path, *, discard_fraction: float = 0.5, figures: bool = True) -> dict:
+    """Redo the thermo numbers of ``summary.json`` (and ``density.png``) from the thermo table.
+
+    For runs whose trajectory is not kept (the committed ``data/results/md/*``): the stored
+    g(r) (``analysis["rdf"]``), its CSV and figures, and every other key are left as they are.
+    """
+    out = Path(out_dir)
+    run = load_run(out)
+    analysis, verdict = thermo_analysis(run, discard_fraction=discard_fraction)
+    old = run.summary.get("analysis", {})
+    if "rdf" in old:
+        analysis["rdf"] = old["rdf"]
+    if figures:
+        save_figure(plot_density(run.thermo, verdict=verdict), out / "density.png")
+    (out / SUMMARY_FILE).write_text(json.dumps(run.summary | {"analysis": analysis}, indent=1) + "\n")
     return analysis
 
 

@@ -49,6 +49,21 @@ def load_model(spec: str | Path, *, data_dir: str | Path | None = None):
     return datasets.load_potential(str(spec), data_dir=data_dir)
 
 
+def model_label(spec: str | Path) -> str:
+    """A name for plots: "EKF η=0.001 (seed 0)" for a model trained here, else the name given.
+
+    A trained model is ``RUN/model/`` (or ``RUN`` itself) next to the run's ``summary.json``.
+    """
+    path = Path(spec)
+    for summary in (path / "summary.json", path.parent / "summary.json"):
+        if path.is_dir() and summary.is_file():
+            config = json.loads(summary.read_text()).get("config", {})
+            if "optimizer" in config and "learning_rate" in config:
+                name = f"{config['optimizer'].upper()} η={config['learning_rate']:g}"
+                return name + (f" (seed {config['seed']})" if "seed" in config else "")
+    return str(spec)
+
+
 def read_structures(path: str | Path, *, fmt: str | None = None, index: str = ":"):
     """Structures from a file: RuNNer ``input.data`` (Bohr/Hartree) or any ASE format (Å/eV)."""
     from .io import read_input_data
@@ -305,27 +320,40 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from . import datasets
-    from .fisher import fisher_spectrum, l1_gradients, plot_spectra, plot_weight_distributions
+    from .fisher import (
+        DEFAULT_BATCHES,
+        fisher_spectrum,
+        l1_gradients,
+        plot_spectra,
+        plot_weight_distributions,
+    )
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     index = _slice(args.index) if args.index else None
     structures = datasets.load_structures(args.dataset, data_dir=args.data_dir, index=index)
     spectra, weights, rows, timing = {}, {}, [], {}
+    args.batches = args.batches or DEFAULT_BATCHES
     for spec in args.model:
         model = load_model(spec, data_dir=args.data_dir)
         start = time.perf_counter()
         gradients = l1_gradients(model, structures, n_batches=args.batches, seed=args.seed)
         spectrum = fisher_spectrum(gradients)
         timing[spec] = time.perf_counter() - start
-        spectra[spec], weights[spec] = spectrum, model.get_weights()
+        label = model_label(spec)
+        spectra[label], weights[label] = spectrum, model.get_weights()
         rows += [
             {"model": spec, "rank": k, "eigenvalue": v} for k, v in enumerate(spectrum.eigenvalues[::-1])
         ]
         top = spectrum.eigenvalues[-1]
         print(
-            f"{spec}: {model.n_weights} weights, {args.batches} batches, {timing[spec]:.1f} s; "
+            f"{label} ({spec}): {model.n_weights} weights, {args.batches} batches, {timing[spec]:.1f} s; "
             f"largest eigenvalue {top:.4g}, {len(spectrum.positive)} nonzero"
+            + (
+                ""
+                if len(spectrum.positive) == model.n_weights
+                else " (rank-deficient: more batches give full rank)"
+            )
         )
     pd.DataFrame(rows).to_csv(out / "fisher_eigenvalues.csv", index=False, float_format="%.10g")
     plot_spectra(spectra).savefig(out / "fisher_spectra.png", dpi=120)
@@ -484,7 +512,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, action="append", help="potential (repeat to compare)")
     p.add_argument("--dataset", required=True, help="registered data set, e.g. revpbe0-d3")
     p.add_argument("--index", default=None, help="subset of frames, e.g. ':100'")
-    p.add_argument("--batches", type=int, default=1000, help="schedule-drawn batches to average over")
+    p.add_argument(
+        "--batches",
+        type=int,
+        default=None,
+        help="schedule-drawn batches to average over (default: nnp_tutorial.fisher.DEFAULT_BATCHES, 10 000, "
+        "full rank for up to 3 333 weights)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the batch schedule")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=_cmd_fisher)

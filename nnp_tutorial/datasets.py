@@ -928,6 +928,17 @@ def _gather(read: ReadFrames, order: list[int], name: str) -> Iterator[Atoms]:
         yield atoms
 
 
+def spread(structures: Sequence[Atoms], n: int) -> list[Atoms]:
+    """``n`` structures evenly spaced through ``structures`` (first included): the whole trajectory.
+
+    >>> [a.info["k"] for a in spread([Atoms(info={"k": k}) for k in range(10)], 3)]
+    [0, 3, 6]
+    """
+    if not 1 <= n <= len(structures):
+        raise ValueError(f"cannot take {n} of {len(structures)} structures")
+    return list(structures[:: len(structures) // n][:n])
+
+
 def load_structures(name: str, *, data_dir: str | Path | None = None, index: Index = None) -> list[Atoms]:
     """:func:`iter_structures` as a list."""
     return list(iter_structures(name, data_dir=data_dir, index=index))

@@ -376,12 +376,12 @@ class DescriptorLoops:
             {(sf.eta, sf.rs, g.rc) for g in groups for sf in g.functions}, key=lambda k: k[::-1]
         )
         index = {k: c for c, k in enumerate(self.keys)}
-        self._radial = []
+        self.radial_groups = []
         for g in descriptor.radial_groups:
             columns = np.array(g.columns)
             keys = np.array([index[(sf.eta, sf.rs, g.rc)] for sf in g.functions])
-            self._radial.append((g, keys, columns))
-        self._angular = []
+            self.radial_groups.append((g, keys, columns))
+        self.angular_groups = []
         for g in descriptor.angular_groups:
             columns = np.array(g.columns)
             radial_keys = np.array([index[(eta, rs, g.rc)] for eta, rs in g._radial_keys])
@@ -389,14 +389,16 @@ class DescriptorLoops:
             zetas = np.array([zeta for _, zeta in g._angular_keys], dtype=np.float64)
             limit = (g.rc * (1.0 + 1e-5)) ** 2  # as neighbors.triples: a margin, the cutoff is exact
             tables = (lambdas, zetas, np.array(g._angular_of), np.array(g._radial_of), columns)
-            self._angular.append((g, radial_keys, limit, tables))
-        self._rcs = sorted({k[2] for k in self.keys})
-        self._eta = np.array([k[0] for k in self.keys])
-        self._rs = np.array([k[1] for k in self.keys])
-        self._rc_of = np.array([self._rcs.index(k[2]) for k in self.keys])
-        widths = [len(keys) for _, keys, _, _ in self._angular]
+            self.angular_groups.append((g, radial_keys, limit, tables))
+        self.cutoff_radii = sorted({k[2] for k in self.keys})
+        self.key_eta = np.array([k[0] for k in self.keys])
+        self.key_rs = np.array([k[1] for k in self.keys])
+        self.key_cutoff = np.array([self.cutoff_radii.index(k[2]) for k in self.keys])
+        widths = [len(keys) for _, keys, _, _ in self.angular_groups]
         #: the angular groups' key columns side by side, where each group starts, how many it has
-        self._group_keys = np.concatenate([keys for _, keys, _, _ in self._angular] or [np.zeros(0, int)])
+        self._group_keys = np.concatenate(
+            [keys for _, keys, _, _ in self.angular_groups] or [np.zeros(0, int)]
+        )
         self._group_of = np.repeat(np.arange(len(widths)), widths)
         self._group_start = np.cumsum([0, *widths])[:-1]
         self._group_width = np.array(widths, dtype=np.int64)
@@ -416,9 +418,9 @@ class DescriptorLoops:
         n = len(self.descriptor.elements)
         keys: list[set] = [set() for _ in range(n * n)]
         columns: list[set] = [set() for _ in range(n * n)]
-        for g, radial_keys, _ in self._radial:
+        for g, radial_keys, _ in self.radial_groups:
             keys[g.element * n + g.neighbors[0]].update(radial_keys)
-        for k, (g, radial_keys, _, _) in enumerate(self._angular):
+        for k, (g, radial_keys, _, _) in enumerate(self.angular_groups):
             e1, e2 = g.neighbors
             blocks = {g.element * n + e1, g.element * n + e2} | ({e1 * n + e2} if g.narrow else set())
             start = self._group_start[k]
@@ -453,7 +455,9 @@ class DescriptorLoops:
         """
         r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
         cutoff, alpha = self.descriptor.cutoff_function, self.descriptor.cutoff_alpha
-        cut = np.array([x for rc in self._rcs for x in cutoff.value_and_derivative_numpy(r, rc, alpha)])
+        cut = np.array(
+            [x for rc in self.cutoff_radii for x in cutoff.value_and_derivative_numpy(r, rc, alpha)]
+        )
         block = pairs.species[pairs.centers] * len(self.descriptor.elements) + pairs.species[pairs.neighbors]
         rows, split = self._atoms(pairs)
         state = _State(pairs, r, rows, split)
@@ -465,7 +469,7 @@ class DescriptorLoops:
 
         def pair_terms(t: int) -> None:
             _pair_terms(
-                r, cut, block, self._rc_of, self._eta, self._rs, self._keys_of, self._columns_of,
+                r, cut, block, self.key_cutoff, self.key_eta, self.key_rs, self._keys_of, self._columns_of,
                 self._group_keys, self._group_of, self._group_start, self._group_width, state.P, state.dP,
                 flat, d_flat, bounds[t], bounds[t + 1],
             )  # fmt: skip
@@ -474,11 +478,11 @@ class DescriptorLoops:
         P = state.P
 
         def run(t: int) -> None:
-            for g, keys, columns in self._radial:
+            for g, keys, columns in self.radial_groups:
                 _radial_forward(
                     P, split[g.element][t], rows, *state.block(g.neighbors[0]), keys, columns, out[g.element]
                 )
-            for k, (g, _, limit, tables) in enumerate(self._angular):
+            for k, (g, _, limit, tables) in enumerate(self.angular_groups):
                 atoms = split[g.element][t]
                 e1, e2 = g.neighbors
                 _angular_forward(
@@ -503,7 +507,7 @@ class DescriptorLoops:
         2000 page faults per 192-atom water frame otherwise).
         """
         sizes = {}
-        for k, (g, _, _, (lambdas, *_)) in enumerate(self._angular):
+        for k, (g, _, _, (lambdas, *_)) in enumerate(self.angular_groups):
             e1, e2 = g.neighbors
             rows = 5 + 2 * len(g._radial_keys) + 2 * len(lambdas)
             for t, atoms in enumerate(state.split[g.element]):
@@ -547,12 +551,12 @@ class DescriptorLoops:
         w = [np.ascontiguousarray(x, dtype=np.float64) for x in w]
 
         def run(t: int) -> None:
-            for g, keys, columns in self._radial:
+            for g, keys, columns in self.radial_groups:
                 _radial_backward(
                     state.dP, r, state.split[g.element][t], state.rows,
                     *state.block(g.neighbors[0]), keys, columns, w[g.element], along[0],
                 )  # fmt: skip
-            for k, (g, _, _, tables) in enumerate(self._angular):
+            for k, (g, _, _, tables) in enumerate(self.angular_groups):
                 _angular_backward(
                     pairs.vectors, r, state.P_of[k], state.dP_of[k], g.narrow, state.split[g.element][t],
                     state.rows, *tables, w[g.element], *state.triples[k, t], grad, along[0], along[t + 1],

@@ -31,6 +31,11 @@ from .prefetch import prefetched
 from .training.labels import LabelFunctions
 from .training.schedule import BatchSchedule
 
+#: Batches of a Fisher estimate: above 3 n for the default network's n = 2827 weights, so that
+#: ⟨I₁⟩ has full rank and the histogram's shape is not set by the sample size (N < n gives
+#: rank ≤ N: n − N eigenvalues are exactly zero).
+DEFAULT_BATCHES = 10_000
+
 
 @dataclass
 class FisherSpectrum:
@@ -63,16 +68,23 @@ class FisherSpectrum:
 
 
 def l1_gradients(
-    model, structures: list[Atoms], *, n_batches: int = 1000, seed: int = 0, progress: bool = True, **schedule
+    model,
+    structures: list[Atoms],
+    *,
+    n_batches: int = DEFAULT_BATCHES,
+    seed: int = 0,
+    progress: bool = True,
+    **schedule,
 ) -> np.ndarray:
     """∇_w L1 of ``n_batches`` schedule-drawn batches, shape (n_batches, n_weights).
 
     ``schedule`` keywords go to :class:`~nnp_tutorial.training.BatchSchedule`
     (defaults as in training); all structures are eligible. Each gradient is
-    g = scale · Σ sign(ŷ − y) ∂ŷ/∂w, one reverse pass per batch (the batch's
-    full Jacobian is never formed). The neighbour lists, symmetry functions
-    (compiled loops) and index arrays of the next batches are computed in a
-    worker thread while TensorFlow works on the current one.
+    g = scale · Σ sign(ŷ − y) ∂ŷ/∂w, the closed-form vector–Jacobian product of
+    :mod:`nnp_tutorial.network_derivatives` (the batch's Jacobian is never formed).
+    The neighbour lists, symmetry functions and their derivatives for the drawn
+    atoms (compiled loops) of the next batches are computed in a worker thread
+    while the current one's gradient is formed.
     """
     sfs = model.descriptor
     draws = BatchSchedule(
@@ -87,11 +99,11 @@ def l1_gradients(
         descriptors = list(sfs.compute(atoms, pairs).values())
         if batch.kind == "energy":
             return batch, atoms, descriptors, None
-        return batch, atoms, descriptors, labels.moving_inputs(atoms, batch.components, sfs.inputs(pairs))
+        return batch, atoms, descriptors, labels.derivatives(pairs, batch.components // 3)
 
     gradients = np.empty((n_batches, model.n_weights))
     prepared = prefetched(prepare, range(n_batches))
-    for b, (batch, atoms, descriptors, moving) in enumerate(
+    for b, (batch, atoms, descriptors, derivatives) in enumerate(
         tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
     ):
         if batch.kind == "energy":
@@ -99,7 +111,9 @@ def l1_gradients(
             gradient *= np.sign(value - atoms.get_potential_energy() / len(atoms))
         else:
             reference = atoms.get_forces().ravel()[batch.components]
-            _, gradient = labels.force_sign_gradient(descriptors, atoms, batch.components, reference, moving)
+            _, gradient = labels.force_sign_gradient(
+                descriptors, atoms, batch.components, reference, derivatives
+            )
         gradients[b] = draws.scale(batch) * gradient
     return gradients
 

@@ -38,15 +38,16 @@ run in n2p2 and LAMMPS.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NamedTuple, TypeVar
 
 import numpy as np
 import tensorflow as tf
 from ase import Atoms
 
+from .activations import ACTIVATIONS
 from .descriptors import SymmetryFunctionSet
 from .dispatch import ShapeDispatch
 from .errors import UnknownNameError
@@ -64,19 +65,10 @@ from .neighbors import NeighborSearch, PairList
 from .scaling import InputScaling
 from .units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
 
-#: n2p2 activation codes → TensorFlow functions (``NeuralNetwork::propagateLayer``).
-ACTIVATIONS: dict[str, Callable[[tf.Tensor], tf.Tensor]] = {
-    "l": tf.identity,
-    "t": tf.tanh,
-    "s": tf.sigmoid,
-    "p": tf.nn.softplus,
-    "r": tf.nn.relu,
-    "g": lambda x: tf.exp(-0.5 * x * x),
-    "c": tf.cos,
-    "S": lambda x: 1.0 - tf.sigmoid(x),
-    "e": lambda x: tf.exp(-x),
-    "h": lambda x: x * x,
-}
+#: The array namespace in which the TensorFlow graph evaluates the activations.
+_TF = SimpleNamespace(
+    tanh=tf.tanh, exp=tf.exp, cos=tf.cos, sin=tf.sin, maximum=tf.maximum, log1p=tf.math.log1p, abs=tf.abs
+)
 
 INITIALIZATIONS = ("xavier", "nguyen-widrow")
 
@@ -227,7 +219,7 @@ class Architecture:
                 if self.normalize_nodes:
                     x = x / n_in
                 if layer < len(sizes) - 2:
-                    x = ACTIVATIONS[self.activations[layer]](x)
+                    x = ACTIVATIONS[self.activations[layer]].value(x, _TF)
             energy = tf.cast(tf.cast(constants.energy_scale, g.dtype) * x[:, 0], tf.float64)
             out.append(energy + constants.reference_energies[k])
         return out

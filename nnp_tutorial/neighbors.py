@@ -124,6 +124,18 @@ class PairList:
     def __len__(self) -> int:
         return len(self.centers)
 
+    def compact(self) -> CompactPairs:
+        """The index arrays of this list in small integer types (to keep many lists in memory)."""
+        return CompactPairs(
+            self.centers.astype(np.int32),
+            self.neighbors.astype(np.int32),
+            self.shifts.astype(np.int8) if np.abs(self.shifts).max(initial=0) < 128 else self.shifts,
+            self.species,
+            self.n_species,
+            self.block_start.astype(np.int32),
+            self.block_count.astype(np.int32),
+        )
+
     @property
     def distances(self) -> np.ndarray:
         """Pair distances, shape (n_pairs,), Å."""
@@ -140,6 +152,45 @@ class PairList:
             self.species,
             self.n_species,
         )
+
+
+@dataclass
+class CompactPairs:
+    """A :class:`PairList` without its vectors, in small integer types: about 11 bytes per pair.
+
+    :meth:`expand` gives the full list again for the same positions and cell, in the
+    same (canonical) order, without searching or sorting.
+    """
+
+    centers: np.ndarray
+    neighbors: np.ndarray
+    shifts: np.ndarray
+    species: np.ndarray
+    n_species: int
+    block_start: np.ndarray
+    block_count: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return sum(
+            a.nbytes for a in (self.centers, self.neighbors, self.shifts, self.block_start, self.block_count)
+        )
+
+    def expand(self, positions: np.ndarray, cell: np.ndarray) -> PairList:
+        """The pair list of the structure at ``positions`` (n_atoms, 3) and ``cell`` (3, 3), Å."""
+        pairs = object.__new__(PairList)  # already in canonical order: skip the sort of __post_init__
+        pairs.centers, pairs.neighbors = self.centers.astype(np.int64), self.neighbors.astype(np.int64)
+        pairs.shifts = self.shifts.astype(np.int64)
+        pairs.vectors = _pair_vectors(
+            np.ascontiguousarray(positions, dtype=np.float64), pairs.centers, pairs.neighbors, pairs.shifts,
+            np.asarray(cell, dtype=np.float64),
+        )  # fmt: skip
+        pairs.species, pairs.n_species = self.species, self.n_species
+        pairs.block_start, pairs.block_count = (
+            self.block_start.astype(np.int64),
+            self.block_count.astype(np.int64),
+        )
+        return pairs
 
 
 class NeighborSearch:

@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 import tensorflow as tf
-from datafiles import energy_and_forces_graph, small_descriptor
+from datafiles import energy_and_forces_graph
 
 from nnp_tutorial.errors import UnknownNameError
 from nnp_tutorial.model import BehlerParrinelloNetwork
@@ -295,14 +295,16 @@ def test_checkpoint_without_a_newer_config_field_resumes_with_its_default(descri
     with np.load(tmp_path / "ck.npz") as data:
         arrays = dict(data)
     config = json.loads(str(arrays["config"]))
-    del config["one_force_shape"]  # as written before the field existed
+    del config["initialization"]  # as written before the field existed
     np.savez(tmp_path / "old.npz", **{**arrays, "config": np.array(json.dumps(config))})
     resumed = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
     resumed.load_checkpoint(tmp_path / "old.npz")
     assert resumed.step == 5
     np.testing.assert_array_equal(resumed.model.get_weights(), first.model.get_weights())
-    changed = Trainer(labelled, small_config("ekf", one_force_shape=True), small_descriptor(), progress=False)
-    with pytest.raises(ValueError, match=r"different configuration \(one_force_shape\)"):
+    changed = Trainer(
+        labelled, small_config("ekf", initialization="nguyen-widrow"), descriptor, progress=False
+    )
+    with pytest.raises(ValueError, match=r"different configuration \(initialization\)"):
         changed.load_checkpoint(tmp_path / "old.npz")
 
 
@@ -315,29 +317,6 @@ def test_prepared_inputs_change_nothing(descriptor, labelled):
     np.testing.assert_array_equal(plain.model.get_weights(), threaded.model.get_weights())
     assert [r["l2"] for r in rows] == threaded.history.query("kind != 'initial'")["l2"].tolist()
     assert {r["kind"] for r in rows} == {"energy", "force"}
-
-
-def test_one_force_shape_pads_all_batches_to_their_largest_and_changes_no_number(labelled):
-    """one_force_shape=True: every force batch of the run in one padded shape (the elementwise
-    maximum of their sizes + the 2 padding pairs); the training numbers are those of growing buckets."""
-    shapes, trained = {}, {}
-    sfs = small_descriptor()  # its own shape buckets: growing ones first, then the reserved shape
-    for one in (False, True):
-        config = small_config("ekf", one_force_shape=one)
-        trainer = Trainer(labelled, config, sfs, progress=False)
-        batches = [trainer.schedule.draw(s) for s in range(trainer.config.steps)]
-        shapes[one] = {trainer.batch_inputs(b.step).sizes() for b in batches if b.kind == "force"}
-        trainer.run()
-        trained[one] = trainer
-    sizes = [
-        sfs.moving_inputs(sfs.inputs(sfs.pairs(labelled[b.frame])), np.unique(b.components // 3)).sizes()
-        for b in batches
-        if b.kind == "force"
-    ]
-    assert shapes[True] == {tuple(np.max(sizes, axis=0) + 2)} and len(shapes[False]) > 1
-    one, growing = trained[True], trained[False]
-    np.testing.assert_allclose(one.model.get_weights(), growing.model.get_weights(), rtol=1e-10)
-    np.testing.assert_allclose(one.history["l2"], growing.history["l2"], rtol=1e-10)
 
 
 def test_trainer_split_scaling_and_reference_energies_use_training_set_only(descriptor, labelled):
@@ -371,14 +350,18 @@ def test_runner_schedule_settings_reach_the_filter(descriptor, labelled):
 
 
 def test_diverging_filter_stops_with_last_good_weights(descriptor, labelled, monkeypatch):
+    from nnp_tutorial.training import trainer as trainer_module
+
     trainer = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
-    original = trainer.batch_errors
+    original = trainer_module.batch_errors
 
-    def poisoned(step, moving=None):
-        kind, frame, xi, J = original(step, moving)
-        return kind, frame, (xi * np.nan if step == 5 else xi), J
+    def poisoned(labels, cache, schedule, step, prepared=None):
+        errors = original(labels, cache, schedule, step, prepared)
+        if step == 5:
+            errors.xi = errors.xi * np.nan
+        return errors
 
-    monkeypatch.setattr(trainer, "batch_errors", poisoned)
+    monkeypatch.setattr(trainer_module, "batch_errors", poisoned)
     trainer.run()
     assert trainer.status.startswith("diverged") and trainer.step == 5
     assert np.all(np.isfinite(trainer.model.get_weights()))

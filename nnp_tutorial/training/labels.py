@@ -1,4 +1,4 @@
-r"""Predictions of drawn labels and their Jacobians with respect to the weights.
+r"""Predictions of drawn labels and their derivatives with respect to the weights.
 
 Training never recomputes second derivatives of a whole structure. The
 symmetry functions :math:`G` of every structure are computed once and cached
@@ -6,21 +6,29 @@ symmetry functions :math:`G` of every structure are computed once and cached
 
 * an **energy label** needs only the networks: :math:`\hat E(w) = \sum_i E_i(G_i; w)`
   and :math:`\partial\hat E/\partial w` by one reverse pass;
-* a **force label** :math:`F_c = -\partial E/\partial x_c` needs the
-  derivative of the symmetry functions with respect to the drawn atoms only.
-  With :math:`\nu_{is} = \partial E/\partial G_{is}` from the cached
-  :math:`G` and the networks,
+* a **force label** :math:`F_c = -\partial E/\partial x_c` needs the derivatives
+  :math:`\partial G_i/\partial x_c` of the centres that move with the drawn atom only,
 
   .. math::
 
-      F_c(w) = -\sum_{i,s} \nu_{is}(w)\, \frac{\partial G_{is}}{\partial x_c},
+      F_c(w) = -\sum_{i} \nabla_G E_i(G_i; w) \cdot \frac{\partial G_i}{\partial x_c},
 
-  i.e. one reverse pass through the symmetry functions with upstream
-  :math:`\nu`, restricted to the pairs and triples that move with the drawn
-  atoms (:meth:`~nnp_tutorial.descriptors.SymmetryFunctionSet.moving_inputs`,
-  a few percent of the structure). The Jacobian of the ten components with
-  respect to the weights differentiates that pass once more (reverse over
-  reverse, vectorised over the ten rows).
+  a directional derivative of each network, and its weight derivatives.
+
+Which path runs where
+---------------------
+``engine="closed-form"`` (the default: training, the Fisher spectrum): the
+derivatives :math:`\partial G_i/\partial x_c` by compiled loops for the drawn atoms
+(:mod:`nnp_tutorial.descriptor_derivatives`; weight-independent, so
+:func:`batch_inputs` prepares them ahead in a thread), the networks' forward-mode
+tangents and their weight derivatives written out layer by layer in NumPy
+(:mod:`nnp_tutorial.network_derivatives`). Adam takes :math:`2J^\top\xi` as one
+vector–Jacobian product without forming :math:`J`. No XLA compilation per structure
+size, no memory that grows with the shapes seen.
+
+``engine="graph"`` (the test oracle): the same numbers through the TensorFlow graph
+of the symmetry functions (:class:`LabelGraphs`), differentiated by reverse over
+reverse mode, XLA-compiled once per padded shape (about 6 s and 0.2 GB each).
 """
 
 from __future__ import annotations
@@ -30,8 +38,12 @@ import tensorflow as tf
 from ase import Atoms
 from tqdm.auto import tqdm
 
+from ..descriptor_derivatives import DrawnAtomDerivatives, DrawnDerivatives
 from ..descriptors import DescriptorInputs
 from ..dispatch import ShapeDispatch
+from ..errors import UnknownNameError
+from ..neighbors import CompactPairs, PairList
+from ..network_derivatives import NetworkDerivatives
 from .schedule import Batch, BatchSchedule, scaled_errors
 
 
@@ -49,7 +61,9 @@ class DescriptorCache:
         few hundred drawn batches need a few hundred structures).
 
     ``cache[frame]`` is a list over elements of arrays of shape
-    (n_atoms_of_element, n_functions).
+    (n_atoms_of_element, n_functions). :meth:`pairs` keeps each structure's
+    neighbour list too, once it has been asked for (about 11 bytes per pair, 0.2 MB
+    for a 192-atom water frame: a search costs more than a force label).
     """
 
     def __init__(
@@ -58,6 +72,7 @@ class DescriptorCache:
         self.descriptor = descriptor
         self.structures = structures
         self._values: dict[int, list[np.ndarray]] = {}
+        self._pairs: dict[int, CompactPairs] = {}
         if not lazy:
             for frame in tqdm(range(len(structures)), disable=not progress, desc="symmetry functions"):
                 self[frame]
@@ -71,6 +86,15 @@ class DescriptorCache:
     def __len__(self) -> int:
         return len(self.structures)
 
+    def pairs(self, frame: int) -> PairList:
+        """The neighbour list of structure ``frame`` (searched once, then kept compactly)."""
+        atoms = self.structures[frame]
+        if frame not in self._pairs:
+            pairs = self.descriptor.pairs(atoms)
+            self._pairs[frame] = pairs.compact()
+            return pairs
+        return self._pairs[frame].expand(atoms.positions, atoms.cell.array)
+
     def concatenated(self, frames) -> dict[str, np.ndarray]:
         """All rows of ``frames`` per element (e.g. to fit the input scaling)."""
         return {
@@ -80,17 +104,56 @@ class DescriptorCache:
     @property
     def nbytes(self) -> int:
         """Memory held, bytes."""
-        return sum(x.nbytes for v in self._values.values() for x in v)
+        values = sum(x.nbytes for v in self._values.values() for x in v)
+        return values + sum(p.nbytes for p in self._pairs.values())
+
+
+#: What a force batch needs from its structure alone (weight-independent, prepared ahead).
+Prepared = DrawnDerivatives | DescriptorInputs | None
+
+ENGINES = ("closed-form", "graph")
 
 
 def batch_inputs(
     labels: LabelFunctions, cache: DescriptorCache, schedule: BatchSchedule, step: int
-) -> DescriptorInputs | None:
-    """The numpy part of :func:`batch_errors`: the moving inputs of a force batch (None for energy)."""
+) -> Prepared:
+    """The weight-independent part of :func:`batch_errors` for a force batch (None for energy)."""
     batch = schedule.draw(step)
     if batch.kind == "energy":
         return None
-    return labels.moving_inputs(cache.structures[batch.frame], batch.components)
+    return labels.prepare(cache.structures[batch.frame], batch.components, cache.pairs(batch.frame))
+
+
+class DenseLinearization:
+    """Predicted labels (m,) with their Jacobian (m, n) already formed (energy labels, the graph engine)."""
+
+    def __init__(self, values: np.ndarray, jacobian: np.ndarray) -> None:
+        self.values, self._jacobian = values, jacobian
+
+    def jacobian(self) -> np.ndarray:
+        return self._jacobian
+
+    def vjp(self, cotangent: np.ndarray) -> np.ndarray:
+        return self._jacobian.T @ cotangent
+
+
+class BatchErrors:
+    """The scaled errors ξ = √(c/m)(ŷ − y) (m,) of one batch and their weight derivatives.
+
+    :meth:`jacobian` forms J = ∂ξ/∂w (m, n), which the Kalman filter needs;
+    :meth:`l2_gradient` gives ∂(ξᵀξ)/∂w = 2 Jᵀ ξ (n,) as one vector–Jacobian
+    product, which is all Adam needs.
+    """
+
+    def __init__(self, batch: Batch, xi: np.ndarray, scale: float, linearization) -> None:
+        self.batch, self.xi, self.scale = batch, xi, scale
+        self._linearization = linearization
+
+    def jacobian(self) -> np.ndarray:
+        return self.scale * self._linearization.jacobian()
+
+    def l2_gradient(self) -> np.ndarray:
+        return self._linearization.vjp(2.0 * self.scale * self.xi)
 
 
 def batch_errors(
@@ -98,28 +161,27 @@ def batch_errors(
     cache: DescriptorCache,
     schedule: BatchSchedule,
     step: int,
-    moving: DescriptorInputs | None = None,
-) -> tuple[Batch, np.ndarray, np.ndarray]:
-    """The batch of ``step``, its scaled errors ξ (shape (m,)) and Jacobian ∂ξ/∂w (shape (m, n)).
+    prepared: Prepared = None,
+) -> BatchErrors:
+    """The batch of ``step`` with its scaled errors and their derivatives (:class:`BatchErrors`).
 
     Labels are the reference energy per atom (eV/atom) and force components
-    (eV/Å) attached to ``cache.structures``. ``moving`` is :func:`batch_inputs`
-    of the same step, if already prepared.
+    (eV/Å) attached to ``cache.structures``. ``prepared`` is :func:`batch_inputs`
+    of the same step, if already computed.
     """
     batch = schedule.draw(step)
     atoms = cache.structures[batch.frame]
     if batch.kind == "energy":
         value, gradient = labels.energy(cache[batch.frame], len(atoms))
-        prediction, label, jacobian = (
-            np.array([value]),
-            [atoms.get_potential_energy() / len(atoms)],
-            gradient[None],
-        )
+        linearization = DenseLinearization(np.array([value]), gradient[None])
+        label = [atoms.get_potential_energy() / len(atoms)]
     else:
-        prediction, jacobian = labels.forces(cache[batch.frame], atoms, batch.components, moving)
+        if prepared is None:
+            prepared = labels.prepare(atoms, batch.components, cache.pairs(batch.frame))
+        linearization = labels.force_linearization(cache[batch.frame], atoms, batch.components, prepared)
         label = atoms.get_forces().ravel()[batch.components]
     scale = schedule.scale(batch)
-    return batch, scaled_errors(prediction, label, scale), scale * jacobian
+    return BatchErrors(batch, scaled_errors(linearization.values, label, scale), scale, linearization)
 
 
 class LabelGraphs:
@@ -180,21 +242,32 @@ class LabelGraphs:
 
 
 class LabelFunctions:
-    """Label predictions, Jacobians and L2 gradients of one model.
+    """Label predictions and their weight derivatives for one model.
 
     Parameters
     ----------
     model : BehlerParrinelloNetwork
-        Its compiled :class:`LabelGraphs` are shared with the other models of its architecture.
+    engine : {"closed-form", "graph"}, default "closed-form"
+        See the module docstring; the graph's compiled functions (:class:`LabelGraphs`)
+        are shared with the other models of the model's architecture.
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, engine: str = "closed-form") -> None:
+        if engine not in ENGINES:
+            raise UnknownNameError("label engine", engine, list(ENGINES))
         self.model = model
-        self.graphs = model.architecture.companion(LabelGraphs)
+        self.engine = engine
+        if engine == "graph":
+            self.graphs = model.architecture.companion(LabelGraphs)
+        else:
+            self.networks = NetworkDerivatives(model)
+            self.derivatives = DrawnAtomDerivatives(model.descriptor.loops)
 
     # -- numpy front end -------------------------------------------------------------
     def energy(self, descriptors: list[np.ndarray], n_atoms: int) -> tuple[float, np.ndarray]:
         """Predicted energy per atom (eV/atom) and its gradient (n_weights,) for one structure."""
+        if self.engine == "closed-form":
+            return self.networks.energy(descriptors, n_atoms)
         value, gradient = self.graphs.energy(
             [tf.constant(g) for g in descriptors],
             self.model.weights,
@@ -203,14 +276,27 @@ class LabelFunctions:
         )
         return float(value), gradient.numpy()
 
-    def forces(
-        self,
-        descriptors: list[np.ndarray],
-        atoms: Atoms,
-        components: np.ndarray,
-        moving: DescriptorInputs | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted force components (eV/Å, shape (n,)) and their Jacobian (n, n_weights).
+    def prepare(
+        self, atoms: Atoms, components: np.ndarray, pairs: PairList | None = None
+    ) -> DrawnDerivatives | DescriptorInputs:
+        """What the force labels of ``components`` need from the structure alone (no weights).
+
+        Closed form: ∂G/∂x of the drawn atoms
+        (:class:`~nnp_tutorial.descriptor_derivatives.DrawnDerivatives`);
+        graph: the padded inputs of the terms that move with them. ``pairs``: the
+        structure's neighbour list, if known.
+        """
+        sfs = self.model.descriptor
+        pairs = sfs.pairs(atoms) if pairs is None else pairs
+        atoms_drawn = np.asarray(components) // 3
+        if self.engine == "closed-form":
+            return self.derivatives(pairs, atoms_drawn)
+        return sfs.padded(sfs.moving_inputs(sfs.inputs(pairs), atoms_drawn), kind="moving")
+
+    def force_linearization(
+        self, descriptors: list[np.ndarray], atoms: Atoms, components: np.ndarray, prepared: Prepared = None
+    ):
+        """Predicted force components (eV/Å) with ``jacobian()`` (n, n_weights) and ``vjp(ζ)`` (n_weights,).
 
         Parameters
         ----------
@@ -220,11 +306,24 @@ class LabelFunctions:
             The structure.
         components : ndarray of shape (n,), int
             Flat indices ``3 * atom + axis``.
-        moving : DescriptorInputs, optional
-            :meth:`moving_inputs` of these components, if already prepared.
+        prepared : optional
+            :meth:`prepare` of these components, if already computed.
         """
-        forces, jacobian = self.graphs.force(*self._force_arguments(descriptors, atoms, components, moving))
-        return forces.numpy(), jacobian.numpy()
+        prepared = self.prepare(atoms, components) if prepared is None else prepared
+        if self.engine == "closed-form":
+            return self.networks.force_linearization(descriptors, prepared, components)
+        forces, jacobian = self.graphs.force(*self._force_arguments(descriptors, atoms, components, prepared))
+        return DenseLinearization(forces.numpy(), jacobian.numpy())
+
+    def forces(
+        self, descriptors: list[np.ndarray], atoms: Atoms, components: np.ndarray, prepared: Prepared = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted force components (eV/Å, shape (n,)) and their Jacobian (n, n_weights).
+
+        Arguments as in :meth:`force_linearization`.
+        """
+        linearization = self.force_linearization(descriptors, atoms, components, prepared)
+        return linearization.values, linearization.jacobian()
 
     def force_sign_gradient(
         self,
@@ -232,60 +331,27 @@ class LabelFunctions:
         atoms: Atoms,
         components: np.ndarray,
         labels: np.ndarray,
-        moving: DescriptorInputs | None = None,
+        prepared: Prepared = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Predicted force components (n,) and Σ_c sign(F̂_c − F_c) ∂F̂_c/∂w (n_weights,).
 
         This is Jᵀ sign(ξ) of a force batch up to the batch's scale factor — the
-        gradient of its L1 loss — at the cost of one reverse pass rather than
-        the n rows of :meth:`forces`. Arguments as in :meth:`forces`;
+        gradient of its L1 loss — as one vector–Jacobian product rather than the
+        n rows of :meth:`forces`. Arguments as in :meth:`force_linearization`;
         ``labels`` are the reference components (eV/Å).
         """
-        arguments = self._force_arguments(descriptors, atoms, components, moving)
-        forces, gradient = self.graphs.force_sign(*arguments, tf.constant(labels, tf.float64))
-        return forces.numpy(), gradient.numpy()
-
-    def moving_inputs(
-        self, atoms: Atoms, components: np.ndarray, inputs: DescriptorInputs | None = None
-    ) -> DescriptorInputs:
-        """Padded descriptor inputs of the terms that move with the atoms of ``components``.
-
-        ``inputs`` are the unpadded inputs of the whole structure
-        (:meth:`~nnp_tutorial.descriptors.SymmetryFunctionSet.inputs`), if already known.
-        """
-        sfs = self.model.descriptor
-        inputs = sfs.inputs(sfs.pairs(atoms)) if inputs is None else inputs
-        return sfs.padded(sfs.moving_inputs(inputs, np.asarray(components) // 3), kind="moving")
-
-    def reserve_force_shape(self, structures: list[Atoms], batches: list[Batch]) -> None:
-        """Pad the moving inputs of all ``batches`` to one shape: their largest.
-
-        The force functions are then compiled once (about 6 s and 0.2 GB per
-        compiled shape) instead of once per bucket the batches fall into, at the
-        cost of padding the smaller batches. Costs one neighbour list per drawn
-        structure and the moving-term selection of every force batch beforehand.
-        The shape is kept by the descriptor, so other trainers sharing it pad
-        their force batches to it too (same numbers, more padded work).
-        """
-        sfs = self.model.descriptor
-        by_frame: dict[int, list[np.ndarray]] = {}
-        for batch in batches:
-            if batch.kind == "force":
-                by_frame.setdefault(batch.frame, []).append(batch.components)
-
-        def moving():  # the moving-term inputs of every force batch, one structure at a time
-            for frame, drawn in by_frame.items():
-                inputs = sfs.inputs(sfs.pairs(structures[frame]))
-                for components in drawn:
-                    yield sfs.moving_inputs(inputs, components // 3)
-
-        sfs.reserve(moving(), kind="moving")
+        if self.engine == "graph":
+            prepared = self.prepare(atoms, components) if prepared is None else prepared
+            arguments = self._force_arguments(descriptors, atoms, components, prepared)
+            forces, gradient = self.graphs.force_sign(*arguments, tf.constant(labels, tf.float64))
+            return forces.numpy(), gradient.numpy()
+        linearization = self.force_linearization(descriptors, atoms, components, prepared)
+        return linearization.values, linearization.vjp(np.sign(linearization.values - labels))
 
     def _force_arguments(
-        self, descriptors, atoms: Atoms, components: np.ndarray, moving: DescriptorInputs | None
+        self, descriptors, atoms: Atoms, components: np.ndarray, moving: DescriptorInputs
     ) -> tuple:
-        """Arguments of the compiled force functions for the drawn ``components``."""
-        moving = self.moving_inputs(atoms, components) if moving is None else moving
+        """Arguments of the compiled force functions of the graph engine for the drawn ``components``."""
         components = np.asarray(components)
         index = tf.constant(np.stack([components // 3, components % 3], axis=1), tf.int32)
         return (

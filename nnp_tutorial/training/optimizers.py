@@ -10,7 +10,9 @@ Jacobian :math:`J = \partial\xi/\partial w` (shape (m, n)).
 * :class:`KalmanOptimizer` filters :math:`\xi` with
   :class:`~nnp_tutorial.training.kalman.KalmanFilter`.
 
-Each has ``step(weights, J, xi)``, ``state_dict()`` and ``load_state_dict()``
+Each has ``step(weights, J, xi)``, ``update(weights, errors)`` (from a
+:class:`~nnp_tutorial.training.labels.BatchErrors`: Adam then never forms J), ``state_dict()``
+and ``load_state_dict()``
 so that a checkpointed run resumes exactly.
 """
 
@@ -60,7 +62,14 @@ class AdamOptimizer:
 
     def step(self, weights: tf.Variable, jacobian: np.ndarray, errors: np.ndarray) -> None:
         """Apply one Adam update with gradient ∂L2/∂w = 2 Jᵀ ξ."""
-        gradient = 2.0 * np.asarray(jacobian).T @ np.asarray(errors)
+        self.apply_gradient(weights, 2.0 * np.asarray(jacobian).T @ np.asarray(errors))
+
+    def update(self, weights: tf.Variable, errors) -> None:
+        """One update from a batch's :class:`~nnp_tutorial.training.labels.BatchErrors` (its 2 Jᵀ ξ only)."""
+        self.apply_gradient(weights, errors.l2_gradient())
+
+    def apply_gradient(self, weights: tf.Variable, gradient: np.ndarray) -> None:
+        """One Adam update with the gradient (n_weights,) of the batch loss."""
         if not self.optimizer.built:  # its moment variables are made outside the graph
             self.optimizer.build([weights])
         self._apply(tf.constant(gradient), weights)
@@ -115,6 +124,10 @@ class KalmanOptimizer:
         """Apply one filter update (raises FilterDiverged and leaves weights unchanged)."""
         delta = self.filter.update(jacobian, errors)
         weights.assign_add(delta)
+
+    def update(self, weights: tf.Variable, errors) -> None:
+        """One update from a batch's :class:`~nnp_tutorial.training.labels.BatchErrors` (its J and ξ)."""
+        self.step(weights, errors.jacobian(), errors.xi)
 
     def state_dict(self) -> dict:
         return self.filter.state_dict()

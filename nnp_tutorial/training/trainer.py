@@ -37,7 +37,7 @@ from ase import Atoms
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from ..descriptors import DescriptorInputs, SymmetryFunctionSet
+from ..descriptors import SymmetryFunctionSet
 from ..errors import UnknownNameError
 from ..io._atomic import atomic_write
 from ..model import BehlerParrinelloNetwork
@@ -45,7 +45,7 @@ from ..prefetch import prefetched
 from ..scaling import InputScaling
 from ..units import EV_TO_MEV
 from .kalman import EtaSchedule, FilterDiverged
-from .labels import DescriptorCache, LabelFunctions, batch_errors, batch_inputs
+from .labels import BatchErrors, DescriptorCache, LabelFunctions, Prepared, batch_errors, batch_inputs
 from .optimizers import AdamOptimizer, KalmanOptimizer
 from .schedule import BatchSchedule
 
@@ -99,12 +99,6 @@ class TrainingConfig:
         Steps between validations on the subset.
     checkpoint_every : int
         Steps between checkpoints (0: only at the end and on interruption).
-    one_force_shape : bool
-        Pad the force batches of all ``steps`` to the largest of them, found
-        before training (:meth:`~nnp_tutorial.training.labels.LabelFunctions.reserve_force_shape`):
-        one XLA compilation of the force Jacobian instead of one per bucket —
-        for short runs in notebooks, where each compilation's ~6 s and ~0.2 GB
-        count; long runs (False) let the buckets follow the batches.
     """
 
     optimizer: str = "ekf"
@@ -126,7 +120,6 @@ class TrainingConfig:
     validation_subset: int = 32
     validate_every: int = 500
     checkpoint_every: int = 5000
-    one_force_shape: bool = False
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -178,6 +171,9 @@ class Trainer:
     descriptor : SymmetryFunctionSet
         The symmetry functions (e.g. ``default_descriptor()``).
     progress : bool, default True
+    label_engine : {"closed-form", "graph"}, default "closed-form"
+        How labels and their weight derivatives are computed
+        (:mod:`~nnp_tutorial.training.labels`): the same numbers, the graph far slower.
     """
 
     def __init__(
@@ -187,6 +183,7 @@ class Trainer:
         descriptor: SymmetryFunctionSet,
         *,
         progress: bool = True,
+        label_engine: str = "closed-form",
     ) -> None:
         self.structures = structures
         self.config = config
@@ -206,7 +203,7 @@ class Trainer:
             initialization=config.initialization,
             seed=config.seed,
         )
-        self.labels = LabelFunctions(self.model)
+        self.labels = LabelFunctions(self.model, label_engine)
         self.schedule = BatchSchedule(
             self.train_frames,
             np.array([len(a) for a in structures]),
@@ -216,8 +213,6 @@ class Trainer:
             force_weight=config.force_weight,
             seed=config.seed,
         )
-        if config.one_force_shape:
-            self.labels.reserve_force_shape(structures, [self.schedule.draw(t) for t in range(config.steps)])
         self.initial_weights = self.model.get_weights()
         self._start_over()
 
@@ -270,33 +265,31 @@ class Trainer:
         )
 
     # -- one step --------------------------------------------------------------------
-    def batch_errors(
-        self, step: int, moving: DescriptorInputs | None = None
-    ) -> tuple[str, int, np.ndarray, np.ndarray]:
+    def batch_errors(self, step: int, prepared: Prepared = None) -> tuple[str, int, np.ndarray, np.ndarray]:
         """Kind, frame, scaled errors ξ (m,) and Jacobian ∂ξ/∂w (m, n) of step ``step``.
 
-        ``moving``: the step's :func:`~nnp_tutorial.training.labels.batch_inputs`, if already prepared.
+        ``prepared``: the step's :func:`~nnp_tutorial.training.labels.batch_inputs`, if already computed.
         """
-        batch, xi, jacobian = batch_errors(self.labels, self.cache, self.schedule, step, moving)
-        return batch.kind, batch.frame, xi, jacobian
+        errors = batch_errors(self.labels, self.cache, self.schedule, step, prepared)
+        return errors.batch.kind, errors.batch.frame, errors.xi, errors.jacobian()
 
-    def batch_inputs(self, step: int) -> DescriptorInputs | None:
-        """The numpy part of :meth:`batch_errors` (index arrays of a force batch; None for energy)."""
+    def batch_inputs(self, step: int) -> Prepared:
+        """The weight-independent part of a step (∂G/∂x of a force batch's atoms; None for energy)."""
         return batch_inputs(self.labels, self.cache, self.schedule, step)
 
-    def train_step(self, moving: DescriptorInputs | None = None) -> dict:
+    def train_step(self, prepared: Prepared = None) -> dict:
         """Draw, predict, update; returns the history row of this step.
 
-        ``moving``: :meth:`batch_inputs` of this step if prepared ahead (as :meth:`run` does).
+        ``prepared``: :meth:`batch_inputs` of this step if computed ahead (as :meth:`run` does).
         """
-        kind, frame, xi, jacobian = self.batch_errors(self.step, moving)
-        self.optimizer.step(self.model.weights, jacobian, xi)
+        errors: BatchErrors = batch_errors(self.labels, self.cache, self.schedule, self.step, prepared)
+        self.optimizer.update(self.model.weights, errors)
         distance = float(np.linalg.norm(self.model.get_weights() - self.initial_weights))
         row = {
             "step": self.step,
-            "kind": kind,
-            "frame": frame,
-            "l2": float(xi @ xi),
+            "kind": errors.batch.kind,
+            "frame": errors.batch.frame,
+            "l2": float(errors.xi @ errors.xi),
             "weight_distance": distance,
         }
         self.step += 1

@@ -5,16 +5,16 @@ schedule-drawn batches of the revPBE0-D3 data set
 (:func:`~nnp_tutorial.fisher.l1_gradients`) and the eigenvalues of ⟨I₁⟩
 (:func:`~nnp_tutorial.fisher.fisher_spectrum`) — for the committed EKF-trained
 network ``data/results/training/ensemble/ekf_seed0/model`` (25-25 tanh, 2827
-weights), cold: every new array shape compiles once (XLA) inside the timed run.
+weights), with the default 10 000 batches (N > 3 n: full rank), first call included.
 
-Then, on warm compiled functions and one force batch, medians of the parts of a
-batch: what a worker thread prepares during the run (neighbour list, symmetry
-functions of the structure by the compiled loops, index arrays of the moving
-terms) and the L1 gradient (TF/XLA) on the main thread, next to the floor of
+Then, on one force batch, medians of the parts of a batch: what a worker thread
+prepares during the run (neighbour list, symmetry functions of the structure by the
+compiled loops, their derivatives for the drawn atoms) and the L1 gradient (the
+closed-form vector–Jacobian product) on the main thread, next to the floor of
 ``bench_descriptors.py`` measured in the same run (one numpy pass ``exp(x) * y``
 over as many float64 numbers as the structure has angular terms).
 
-Run: ``python benchmarks/bench_fisher.py [--batches 1000] [--repeats 30]``
+Run: ``python benchmarks/bench_fisher.py [--batches 10000] [--repeats 30]``
 (reads published data from ``$NNP_TUTORIAL_DATA`` or downloads it).
 """
 
@@ -29,7 +29,7 @@ import numpy as np
 from bench_descriptors import angular_terms  # same floor as the descriptor benchmark
 
 from nnp_tutorial import datasets
-from nnp_tutorial.fisher import fisher_spectrum, l1_gradients
+from nnp_tutorial.fisher import DEFAULT_BATCHES, fisher_spectrum, l1_gradients
 from nnp_tutorial.model import BehlerParrinelloNetwork
 from nnp_tutorial.timing import median_ms
 from nnp_tutorial.training.labels import LabelFunctions
@@ -41,7 +41,7 @@ BUDGET_S = 60.0
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batches", type=int, default=1000, help="batches of the spectrum (CLI default)")
+    parser.add_argument("--batches", type=int, default=DEFAULT_BATCHES, help="batches of the spectrum")
     parser.add_argument("--repeats", type=int, default=30, help="repetitions of each part (medians)")
     args = parser.parse_args()
 
@@ -54,7 +54,9 @@ def main() -> None:
     print(
         f"\nFisher spectrum of {model.n_weights} weights from {args.batches} batches "
         f"({len(structures)} structures): {total:.1f} s (budget {BUDGET_S:g} s); "
-        f"{len(spectrum.positive)} nonzero eigenvalues, largest {spectrum.eigenvalues[-1]:.4g}"
+        f"{len(spectrum.positive)} nonzero eigenvalues ("
+        f"{'full rank' if len(spectrum.positive) == model.n_weights else 'rank-deficient'}), "
+        f"largest {spectrum.eigenvalues[-1]:.4g}"
     )
 
     sfs, labels = model.descriptor, LabelFunctions(model)
@@ -66,22 +68,23 @@ def main() -> None:
     def worker():  # what l1_gradients' worker thread prepares for a force batch
         pairs = sfs.pairs(atoms)
         descriptors = list(sfs.compute(atoms, pairs).values())
-        inputs = sfs.inputs(pairs)
-        return pairs, inputs, descriptors, labels.moving_inputs(atoms, batch.components, inputs)
+        return pairs, descriptors, labels.derivatives(pairs, batch.components // 3)
 
-    pairs, inputs, descriptors, moving = worker()
-    n_terms = angular_terms(model, inputs)
+    pairs, descriptors, derivatives = worker()
+    n_terms = angular_terms(model, sfs.inputs(pairs))
     x, y = np.random.default_rng(0).random((2, n_terms))
     rows = [
-        ("worker thread: neighbour list, symmetry functions", median_ms(worker, args.repeats)),
+        ("worker thread: neighbour list, G, dG/dx", median_ms(worker, args.repeats)),
         (
             "  of which symmetry functions (numba loops)",
             median_ms(lambda: sfs.compute(atoms, pairs), args.repeats),
         ),
         (
-            "L1 gradient of a force batch (TF/XLA)",
+            "L1 gradient of a force batch (closed form)",
             median_ms(
-                lambda: labels.force_sign_gradient(descriptors, atoms, batch.components, reference, moving),
+                lambda: labels.force_sign_gradient(
+                    descriptors, atoms, batch.components, reference, derivatives
+                ),
                 args.repeats,
             ),
         ),
@@ -94,7 +97,7 @@ def main() -> None:
     steady = args.batches * max(rows[0][1][0], rows[2][1][0]) / 1000
     print(
         f"  => {args.batches} batches x the slower of worker and gradient = {steady:.1f} s; the other "
-        f"{total - steady:.1f} s of the run are XLA compilations of new shapes, energy batches and "
+        f"{total - steady:.1f} s of the run are energy batches, the eigenvalues and "
         "what the two threads do not overlap"
     )
 

@@ -31,6 +31,7 @@ import pandas as pd
 from ase import Atoms
 
 from .md.analysis import mean_density
+from .md.equilibration import average_verdict, window
 from .md.plots import plot_density
 from .widgets import figure_png
 
@@ -97,12 +98,14 @@ def show_trajectory(frames: Sequence[Atoms]) -> nglview.NGLWidget:
 
 
 class DensityExplorer(widgets.VBox):
-    """Density trace of an MD run with its block average, for a chosen equilibration cut.
+    """Density trace of an MD run with its verdict, for a chosen equilibration cut.
 
     A menu picks the run, one slider the fraction of the run discarded as equilibration,
-    another the number of blocks of :func:`~nnp_tutorial.md.analysis.mean_density`;
-    the readout gives the mean density ± its standard error (g/ml) and the figure shows
-    the trace, the discarded part shaded.
+    another the number of blocks of :func:`~nnp_tutorial.md.analysis.mean_density`. The
+    window after the cut is tested for drift (:func:`~nnp_tutorial.md.equilibration.average_verdict`):
+    the readout gives the mean density ± its standard error (g/ml) only when the window is
+    stationary, else the drift per ps; the figure shows the trace, the discarded part shaded,
+    and the mean band only for a stationary window.
 
     Parameters
     ----------
@@ -142,16 +145,22 @@ class DensityExplorer(widgets.VBox):
     def update(self, _change=None) -> None:
         """Recompute the average for the current controls and redraw."""
         thermo = self.runs[self.run.value]
+        verdict = None
         try:
             average = mean_density(thermo, discard_fraction=self.discard.value, n_blocks=self.blocks.value)
         except ValueError as error:  # too few rows after the cut for that many blocks
-            average, self.readout.value = None, f"{self.run.value}: {error}"
+            self.readout.value = f"{self.run.value}: {error}"
         else:
-            self.readout.value = (
-                f"{self.run.value}: density {average} g/ml "
-                f"({average.n_blocks} blocks of {average.block_length} rows)"
-            )
-        figure = plot_density(thermo, average=average, label=self.run.value)
+            rows = window(thermo, self.discard.value)
+            verdict = average_verdict(rows["time_ps"], rows["density_g_per_ml"], n_blocks=self.blocks.value)
+            if verdict.status == "stable":
+                self.readout.value = (
+                    f"{self.run.value}: density {average} g/ml "
+                    f"({average.n_blocks} blocks of {average.block_length} rows), no significant drift"
+                )
+            else:
+                self.readout.value = f"{self.run.value}: no stable density, {verdict} (g/ml)"
+        figure = plot_density(thermo, verdict=verdict, label=self.run.value)
         cut = self.discard.value * float(thermo["time_ps"].iloc[-1])
         figure.axes[0].axvspan(float(thermo["time_ps"].iloc[0]), cut, color="0.85", zorder=0)
         self.image.value = figure_png(figure)

@@ -83,5 +83,12 @@ def test_density_explorer_reports_the_block_average_of_the_chosen_run_and_cut():
     expected = mean_density(runs["long"], discard_fraction=0.2, n_blocks=8)
     assert f"{expected} g/ml (8 blocks of {expected.block_length} rows)" in explorer.readout.value
     assert bytes(explorer.image.value) != first_image
+    drifting = thermo(200, 2)
+    drifting["density_g_per_ml"] -= 0.05 * drifting["time_ps"]  # 0.05 g/ml per ps over noise of 0.01
+    explorer.runs["drifting"] = drifting
+    explorer.run.options = list(explorer.runs)
+    explorer.run.value = "drifting"
+    drift = float(explorer.readout.value.split("no stable density, drifting ")[1].split(" ±")[0])
+    assert drift == pytest.approx(-0.05, abs=0.002) and "per ps" in explorer.readout.value
     explorer.run.value = "short"  # 2 rows after the cut: too few for 8 blocks, said, not raised
     assert explorer.readout.value.startswith("short: need at least 2 blocks and one point per block")

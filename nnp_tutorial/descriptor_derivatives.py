@@ -50,21 +50,6 @@ from .neighbors import PairList
 
 
 @numba.njit(nogil=True, cache=True)
-def _fill_pair_terms(r, cut, key_cutoff, eta, rs, keys, pairs, P, dP):
-    """P and P' (the formula of :func:`~nnp_tutorial.descriptors.pair_factors`) of ``pairs`` for ``keys``.
-
-    ``cut`` (2 n_rc, pairs): f_c and f_c' for each distinct cutoff radius.
-    """
-    for p in pairs:
-        for k in keys:
-            fc, dfc = cut[2 * key_cutoff[k], p], cut[2 * key_cutoff[k] + 1, p]
-            shift = r[p] - rs[k]
-            gauss = np.exp(-eta[k] * shift * shift)
-            P[p, k] = fc * gauss
-            dP[p, k] = (dfc - 2.0 * eta[k] * shift * fc) * gauss
-
-
-@numba.njit(nogil=True, cache=True)
 def _drawn_rows(drawn, neighbors, block_start, block_count):
     """Rows of the centres that move with each drawn atom: itself first, then its other neighbours.
 
@@ -108,60 +93,9 @@ def _radial_derivatives(vectors, r, dP, species, neighbors, starts, counts, draw
                     continue
                 row = row_of[u, a] if role == 0 else row_of[u, m]
                 for s in range(len(keys)):
-                    coef = dP[p, keys[s]] / r[p]
+                    coef = dP[keys[s], p] / r[p]
                     for d in range(3):
                         out[row, columns[s], d] -= coef * vectors[p, d]
-
-
-@numba.njit(nogil=True, cache=True, fastmath={"contract"})
-def _triple_derivative(
-    D1, D2, r1, r2, p1, p2, o, w_i, w_j, w_k, P, dP, keys, r, lambdas, zetas, a_of, x_of, columns, out_row,
-    vec, xs, ys, ang,
-):  # fmt: skip
-    """Add ∂V/∂x_a of one triple's functions to ``out_row`` (functions, 3).
-
-    Sides D1 = i → j and D2 = i → k (pairs ``p1``, ``p2``; ``keys``: the group's columns
-    of ``P, dP``), the third side ``o`` (a pair, or -1 for wide functions);
-    ``w_*`` is 1 for each vertex that is a, else 0. Scratch: ``vec`` (2, 3), ``xs``
-    (n_radial,), ``ys`` (n_radial, 3), ``ang`` (n_angular, 2).
-    """
-    alpha1, alpha2, alpha3 = w_j - w_i, w_k - w_i, w_k - w_j
-    r12 = r1 * r2
-    cos = (D1[0] * D2[0] + D1[1] * D2[1] + D1[2] * D2[2]) / r12
-    for d in range(3):  # C = alpha1 dcos/dD1 + alpha2 dcos/dD2, and D3 = D2 - D1
-        vec[0, d] = alpha1 * (D2[d] / r12 - cos * D1[d] / (r1 * r1)) + alpha2 * (
-            D1[d] / r12 - cos * D2[d] / (r2 * r2)
-        )
-        vec[1, d] = D2[d] - D1[d]
-    for x in range(len(keys)):  # X = P1 P2 [P3] and Y = dX along the sides, weighted by the roles
-        key = keys[x]
-        P1, P2, dP1, dP2 = P[p1, key], P[p2, key], dP[p1, key], dP[p2, key]
-        P3, q3 = 1.0, 0.0
-        if o >= 0:
-            P3 = P[o, key]
-            q3 = alpha3 * P1 * P2 * dP[o, key] / r[o]
-        q1 = alpha1 * dP1 * P2 * P3 / r1
-        q2 = alpha2 * P1 * dP2 * P3 / r2
-        xs[x] = P1 * P2 * P3
-        for d in range(3):
-            ys[x, d] = q1 * D1[d] + q2 * D2[d] + q3 * vec[1, d]
-    for k in range(len(lambdas)):  # A and dA/dcos, as descriptor_loops._centre_factors
-        lam, zeta = lambdas[k], zetas[k]
-        base = max(1.0 + lam * cos, 0.0)
-        if zeta == np.floor(zeta):
-            lower = 1.0
-            for _ in range(int(zeta) - 1):
-                lower *= base
-        else:
-            lower = base ** (zeta - 1.0)
-        norm = 2.0 ** (1.0 - zeta)
-        ang[k, 0] = norm * lower * base
-        ang[k, 1] = norm * zeta * lam * lower if base > 0.0 else 0.0
-    for s in range(len(columns)):
-        a, x = a_of[s], x_of[s]
-        slope = ang[a, 1] * xs[x]
-        for d in range(3):
-            out_row[columns[s], d] += slope * vec[0, d] + ang[a, 0] * ys[x, d]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -191,77 +125,207 @@ def _find_pair(a, element, atom, code, starts, codes, head, chain):
 
 
 @numba.njit(nogil=True, cache=True)
+def _angular_room(species, neighbors, starts, counts, drawn, e, e1, e2):
+    """The most candidate triples of one group that a drawn atom takes part in (buffer size)."""
+    most = 1
+    for a in drawn:
+        n = 0
+        if species[a] == e:
+            n += counts[a, e1] * counts[a, e2]
+        for role in range(2):
+            if species[a] == (e1 if role == 0 else e2) and not (role == 1 and e1 == e2):
+                other = e2 if role == 0 else e1
+                for p in range(starts[a, e], starts[a, e] + counts[a, e]):
+                    n += counts[neighbors[p], other]
+        most = max(most, n + 1)
+    return most
+
+
+@numba.njit(nogil=True, cache=True)
+def _collect_triples(
+    a, row_a, rows, species, neighbors, codes, r, starts, counts, e, e1, e2, narrow, max_squared, head, chain,
+    tp, tq, to, sign, weights, segment_rows, segment_ends,
+):  # fmt: skip
+    """The triples of one group that contain the drawn atom ``a``, grouped by the centre's row.
+
+    Side pairs ``tp`` (i → j) and ``tq`` (i → k) with ``sign`` (2, t): +1, or -1 where the side is
+    the reverse of a pair of a; third sides ``to`` (-1 for wide functions); ``weights`` (3, t):
+    w_j - w_i, w_k - w_i, w_k - w_j of the module docstring. Returns the number of segments:
+    triples ``segment_ends[g - 1]:segment_ends[g]`` belong to output row ``segment_rows[g]``.
+    """
+    same = e1 == e2
+    t, g = 0, 0
+    if species[a] == e:  # triples centred on a: w_i = 1
+        n = _centre_triples(
+            a, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp, tq, to
+        )  # fmt: skip
+        for u in range(n):
+            w_j = 1.0 if neighbors[tp[u]] == a else 0.0
+            w_k = 1.0 if neighbors[tq[u]] == a else 0.0
+            sign[0, u], sign[1, u] = 1.0, 1.0
+            weights[0, u], weights[1, u], weights[2, u] = w_j - 1.0, w_k - 1.0, w_k - w_j
+            if not narrow:
+                to[u] = -1
+        t = n
+        segment_rows[g], segment_ends[g] = row_a, t
+        g += 1
+    for role in range(2):  # a as the side j (element e1), then as the side k (element e2)
+        if species[a] != (e1 if role == 0 else e2) or (role == 1 and same):
+            continue
+        other = e2 if role == 0 else e1  # element of the triple's other side
+        if narrow:
+            _mark_pairs(a, other, starts, counts, neighbors, head, chain)
+        for p in range(starts[a, e], starts[a, e] + counts[a, e]):  # a -> i: centres i of element e
+            i = neighbors[p]
+            if i == a:
+                continue
+            code_a = -codes[p]  # of the side i -> a
+            for q in range(starts[i, other], starts[i, other] + counts[i, other]):
+                w_other = 0.0
+                if same and neighbors[q] == a:  # both sides are images of a: count the triple once
+                    if codes[q] <= code_a:
+                        continue
+                    w_other = 1.0
+                o = -1
+                if narrow:  # the third side a -> (other end of q) is a pair of a
+                    o = _find_pair(a, other, neighbors[q], codes[p] + codes[q], starts, codes, head, chain)
+                    if o < 0 or r[o] * r[o] >= max_squared:
+                        continue
+                to[t] = o
+                if role == 0:  # (i; a, k): w_j = 1, w_k = w_other
+                    tp[t], tq[t], sign[0, t], sign[1, t] = p, q, -1.0, 1.0
+                    weights[0, t], weights[1, t], weights[2, t] = 1.0, w_other, w_other - 1.0
+                else:  # (i; j, a): w_k = 1
+                    tp[t], tq[t], sign[0, t], sign[1, t] = q, p, 1.0, -1.0
+                    weights[0, t], weights[1, t], weights[2, t] = 0.0, 1.0, 1.0
+                t += 1
+            if g == 0 or segment_ends[g - 1] < t:
+                segment_rows[g], segment_ends[g] = rows[i], t
+                g += 1
+        if narrow:
+            _unmark_pairs(a, other, starts, counts, neighbors, head)
+    return g
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _triple_factors(vectors, r, P, dP, keys, narrow, lambdas, zetas, tp, tq, to, sign, weights, n, geometry,
+                    X, Y, A, dA):  # fmt: skip
+    """Per triple: ``geometry`` (9, t) = D1, D2, C (C = Σ weight × ∂cos θ/∂D); X, Y = ∂X along the
+    weighted sides (radial keys × (t) and × 3 × (t)); A, dA/dcos θ (angular keys × (t))."""
+    cos = geometry[9]
+    for t in range(n):
+        p, q = tp[t], tq[t]
+        r1, r2 = r[p], r[q]
+        r12 = r1 * r2
+        dot = 0.0
+        for d in range(3):
+            geometry[d, t] = sign[0, t] * vectors[p, d]
+            geometry[3 + d, t] = sign[1, t] * vectors[q, d]
+            dot += geometry[d, t] * geometry[3 + d, t]
+        c = dot / r12
+        cos[t] = c
+        for d in range(3):
+            D1, D2 = geometry[d, t], geometry[3 + d, t]
+            geometry[6 + d, t] = weights[0, t] * (D2 / r12 - c * D1 / (r1 * r1)) + weights[1, t] * (
+                D1 / r12 - c * D2 / (r2 * r2)
+            )
+    for x in range(len(keys)):
+        key = keys[x]
+        for t in range(n):
+            p, q = tp[t], tq[t]
+            P1, P2 = P[key, p], P[key, q]
+            P3, q3 = 1.0, 0.0
+            if narrow:
+                o = to[t]
+                P3 = P[key, o]
+                q3 = weights[2, t] * P1 * P2 * dP[key, o] / r[o]
+            q1 = weights[0, t] * dP[key, p] * P2 * P3 / r[p]
+            q2 = weights[1, t] * P1 * dP[key, q] * P3 / r[q]
+            X[x, t] = P1 * P2 * P3
+            for d in range(3):
+                D1, D2 = geometry[d, t], geometry[3 + d, t]
+                Y[x, d, t] = q1 * D1 + q2 * D2 + q3 * (D2 - D1)
+    for k in range(len(lambdas)):  # as descriptor_loops._centre_factors
+        lam, zeta = lambdas[k], zetas[k]
+        norm = 2.0 ** (1.0 - zeta)
+        integer = zeta == np.floor(zeta)
+        for t in range(n):
+            base = max(1.0 + lam * cos[t], 0.0)
+            if integer:
+                lower = 1.0
+                for _ in range(int(zeta) - 1):
+                    lower *= base
+            else:
+                lower = base ** (zeta - 1.0)
+            A[k, t] = norm * lower * base
+            dA[k, t] = norm * zeta * lam * lower if base > 0.0 else 0.0
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _accumulate(n_segments, segment_rows, segment_ends, a_of, x_of, columns, geometry, X, Y, A, dA, out):
+    """``out[row, column, d] += Σ_t dA X C_d + A Y_d`` over each segment's triples, for every function."""
+    start = 0
+    for g in range(n_segments):
+        end, row = segment_ends[g], segment_rows[g]
+        for s in range(len(columns)):
+            a, x = a_of[s], x_of[s]
+            for d in range(3):
+                total = 0.0
+                for t in range(start, end):
+                    total += dA[a, t] * X[x, t] * geometry[6 + d, t] + A[a, t] * Y[x, d, t]
+                out[row, columns[s], d] += total
+        start = end
+
+
+@numba.njit(nogil=True, cache=True)
 def _angular_derivatives(
     vectors, r, P, dP, keys, species, neighbors, codes, starts, counts, drawn, row_of, e, e1, e2, narrow,
-    max_squared, lambdas, zetas, a_of, x_of, columns, out,
+    max_squared, lambdas, zetas, a_of, x_of, columns, out, room,
 ):  # fmt: skip
-    """Add ∂G/∂x_a of the angular functions of one group (centre ``e``, neighbours ``e1 <= e2``)."""
-    n_atoms = len(species)
-    head = np.full(n_atoms, -1, np.int64)
-    most = max(counts[:, e2].max(), counts[:, e1].max(), 1)
-    chain = np.empty(most, np.int64)
-    room = most * most + 1
+    """Add ∂G/∂x_a of the angular functions of one group (centre ``e``, neighbours ``e1 <= e2``).
+
+    For each drawn atom: its triples (:func:`_collect_triples`), their factors as arrays over the
+    triples (:func:`_triple_factors`), then sums per centre and function (:func:`_accumulate`).
+    ``room``: :func:`_angular_room` of these atoms.
+    """
+    head = np.full(len(species), -1, np.int64)
+    chain = np.empty(max(counts[:, e2].max(), counts[:, e1].max(), 1), np.int64)
     tp, tq, to = np.empty(room, np.int32), np.empty(room, np.int32), np.empty(room, np.int32)
-    same = e1 == e2
-    vec, xs, ys, ang = (
-        np.empty((2, 3)),
-        np.empty(P.shape[1]),
-        np.empty((P.shape[1], 3)),
-        np.empty((len(lambdas), 2)),
-    )
+    sign, weights = np.empty((2, room)), np.empty((3, room))
+    geometry = np.empty((10, room))
+    nx, na = len(keys), len(lambdas)
+    X, Y, A, dA = np.empty((nx, room)), np.empty((nx, 3, room)), np.empty((na, room)), np.empty((na, room))
+    most_rows = counts[drawn].sum() + 2
+    segment_rows, segment_ends = np.empty(most_rows, np.int64), np.empty(most_rows, np.int64)
     for u in range(len(drawn)):
         a = drawn[u]
-        if species[a] == e:  # triples centred on a
-            n = _centre_triples(
-                a, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp,
-                tq, to,
-            )  # fmt: skip
-            row = out[row_of[u, a]]
-            for t in range(n):
-                w_j = 1.0 if neighbors[tp[t]] == a else 0.0
-                w_k = 1.0 if neighbors[tq[t]] == a else 0.0
-                _triple_derivative(
-                    vectors[tp[t]], vectors[tq[t]], r[tp[t]], r[tq[t]], tp[t], tq[t], to[t] if narrow else -1,
-                    1.0, w_j, w_k, P, dP, keys, r, lambdas, zetas, a_of, x_of, columns, row, vec, xs, ys, ang,
-                )  # fmt: skip
-        for role in range(2):  # a as the side j (element e1), then as the side k (element e2)
-            if species[a] != (e1 if role == 0 else e2) or (role == 1 and same):
-                continue
-            other = e2 if role == 0 else e1  # element of the triple's other side
-            if narrow:
-                _mark_pairs(a, other, starts, counts, neighbors, head, chain)
-            for p in range(starts[a, e], starts[a, e] + counts[a, e]):  # a -> i: centres i of element e
-                i = neighbors[p]
-                if i == a:
-                    continue
-                row = out[row_of[u, i]]
-                side_a = -vectors[p]  # i -> a
-                code_a = -codes[p]
-                for q in range(starts[i, other], starts[i, other] + counts[i, other]):
-                    w_other = 0.0
-                    if same and neighbors[q] == a:  # both sides are images of a: count the triple once
-                        if codes[q] <= code_a:
-                            continue
-                        w_other = 1.0
-                    o = -1
-                    if narrow:  # the third side a -> (other end of q) is a pair of a
-                        o = _find_pair(
-                            a, other, neighbors[q], codes[p] + codes[q], starts, codes, head, chain
-                        )
-                        if o < 0 or r[o] * r[o] >= max_squared:
-                            continue
-                    if role == 0:
-                        _triple_derivative(
-                            side_a, vectors[q], r[p], r[q], p, q, o, 0.0, 1.0, w_other, P, dP, keys, r,
-                            lambdas, zetas, a_of, x_of, columns, row, vec, xs, ys, ang,
-                        )  # fmt: skip
-                    else:
-                        _triple_derivative(
-                            vectors[q], side_a, r[q], r[p], q, p, o, 0.0, 0.0, 1.0, P, dP, keys, r, lambdas,
-                            zetas, a_of, x_of, columns, row, vec, xs, ys, ang,
-                        )  # fmt: skip
-            if narrow:
-                _unmark_pairs(a, other, starts, counts, neighbors, head)
+        n_segments = _collect_triples(
+            a, row_of[u, a], row_of[u], species, neighbors, codes, r, starts, counts, e, e1, e2, narrow,
+            max_squared, head, chain, tp, tq, to, sign, weights, segment_rows, segment_ends,
+        )  # fmt: skip
+        n = segment_ends[n_segments - 1] if n_segments else 0
+        _triple_factors(
+            vectors,
+            r,
+            P,
+            dP,
+            keys,
+            narrow,
+            lambdas,
+            zetas,
+            tp,
+            tq,
+            to,
+            sign,
+            weights,
+            n,
+            geometry,
+            X,
+            Y,
+            A,
+            dA,
+        )
+        _accumulate(n_segments, segment_rows, segment_ends, a_of, x_of, columns, geometry, X, Y, A, dA, out)
 
 
 @dataclass
@@ -310,31 +374,53 @@ class DrawnAtomDerivatives:
         self._memory = threading.local()  # pair-term tables reused by each thread's calls
 
     def pair_terms(self, r: np.ndarray, drawn_pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """P and dP/dr (pairs, keys): the angular keys of every pair, all keys of ``drawn_pairs``.
+        """P and dP/dr (keys, pairs): the angular keys of every pair, all keys of ``drawn_pairs``.
 
-        The other entries are left unset. The tables are reused from call to call in one
-        thread (fresh memory for them cost more than computing them).
+        The other entries are left unset. NumPy's vectorised ``exp`` writes into memory reused
+        from call to call in one thread (fresh memory for these tables costs more than
+        computing them).
         """
         loops = self.loops
         cutoff, alpha = loops.descriptor.cutoff_function, loops.descriptor.cutoff_alpha
         cut = np.array(
             [x for rc in loops.cutoff_radii for x in cutoff.value_and_derivative_numpy(r, rc, alpha)]
         )
-        size = len(r) * len(loops.keys)
+        n, n_keys = len(r), len(loops.keys)
         memory = getattr(self._memory, "tables", None)
-        if memory is None or memory.shape[1] < size:
-            memory = self._memory.tables = np.empty((2, int(1.3 * size) + 1024))
-        P, dP = (memory[c, :size].reshape(len(r), len(loops.keys)) for c in (0, 1))
-        tables = (loops.key_cutoff, loops.key_eta, loops.key_rs)
-        bounds = np.linspace(0, len(r), THREADS + 1).astype(np.int64)
-
-        def fill(t: int) -> None:
-            every = np.arange(bounds[t], bounds[t + 1])
-            _fill_pair_terms(r, cut, *tables, self.angular_keys, every, P, dP)
-
-        list(_POOL.map(fill, range(THREADS)))
-        _fill_pair_terms(r, cut, *tables, self.all_keys, drawn_pairs, P, dP)
+        if memory is None or memory.shape[1] < n:
+            memory = self._memory.tables = np.empty((2 * n_keys + 3, int(1.3 * n) + 1024))
+        P, dP = memory[:n_keys, :n], memory[n_keys : 2 * n_keys, :n]
+        self._gaussian_terms(r, cut, self.angular_keys, P, dP, memory[2 * n_keys :, :n])
+        others = np.setdiff1d(self.all_keys, self.angular_keys)
+        m = len(drawn_pairs)
+        small = np.empty((2 * n_keys + 3, m))
+        self._gaussian_terms(
+            r[drawn_pairs], cut[:, drawn_pairs], others, small[:n_keys], small[n_keys:-3], small[-3:]
+        )
+        P[np.ix_(others, drawn_pairs)] = small[others]
+        dP[np.ix_(others, drawn_pairs)] = small[n_keys + others]
         return P, dP
+
+    def _gaussian_terms(self, r, cut, keys, P, dP, scratch) -> None:
+        """``P[k] = f_c e^{-η (r - r_s)^2}`` and ``dP[k] = (f_c' - 2η (r - r_s) f_c) e^{...}`` for ``keys``.
+
+        The formula of :func:`~nnp_tutorial.descriptors.pair_factors`; ``cut`` (2 n_rc, pairs)
+        holds f_c and f_c' of each distinct cutoff radius; ``scratch`` (3, pairs).
+        """
+        loops = self.loops
+        shift, square, gauss = scratch
+        for k in keys:
+            fc, dfc = cut[2 * loops.key_cutoff[k]], cut[2 * loops.key_cutoff[k] + 1]
+            eta = loops.key_eta[k]
+            np.subtract(r, loops.key_rs[k], out=shift)
+            np.multiply(shift, shift, out=square)
+            np.multiply(square, -eta, out=square)
+            np.exp(square, out=gauss)
+            np.multiply(fc, gauss, out=P[k])
+            np.multiply(shift, fc, out=shift)
+            np.multiply(shift, -2.0 * eta, out=shift)
+            np.add(shift, dfc, out=shift)
+            np.multiply(shift, gauss, out=dP[k])
 
     def __call__(self, pairs: PairList, atoms: np.ndarray) -> DrawnDerivatives:
         """∂G_i/∂x_a for the unique drawn ``atoms`` (ints) of the structure of ``pairs``."""
@@ -361,9 +447,10 @@ class DrawnAtomDerivatives:
                 )  # fmt: skip
             for g, keys, limit, tables in self.loops.angular_groups:
                 e1, e2 = g.neighbors
+                room = _angular_room(*args, *blocks, drawn, g.element, e1, e2)
                 _angular_derivatives(
                     pairs.vectors, r, P, dP, keys, *args, codes, *blocks, drawn, rows, g.element, e1, e2,
-                    g.narrow, limit, *tables, out,
+                    g.narrow, limit, *tables, out, room,
                 )  # fmt: skip
 
         list(_POOL.map(run, range(THREADS)))

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from .prefetch import prefetched
-from .training.labels import LabelFunctions
+from .training.labels import DescriptorCache, LabelFunctions
 from .training.schedule import BatchSchedule
 
 #: Batches of a Fisher estimate: above 3 n for the default network's n = 2827 weights, so that
@@ -82,24 +82,25 @@ def l1_gradients(
     (defaults as in training); all structures are eligible. Each gradient is
     g = scale · Σ sign(ŷ − y) ∂ŷ/∂w, the closed-form vector–Jacobian product of
     :mod:`nnp_tutorial.network_derivatives` (the batch's Jacobian is never formed).
-    The neighbour lists, symmetry functions and their derivatives for the drawn
-    atoms (compiled loops) of the next batches are computed in a worker thread
-    while the current one's gradient is formed.
+    The neighbour lists and symmetry functions of each structure (compiled loops) are
+    computed once and kept (about 0.3 GB for the 1593 revPBE0-D3 frames); they and the
+    derivatives for the drawn atoms of the next batches are computed in a worker
+    thread while the current one's gradient is formed.
     """
-    sfs = model.descriptor
     draws = BatchSchedule(
         np.arange(len(structures)), np.array([len(a) for a in structures]), seed=seed, **schedule
     )
     labels = LabelFunctions(model)
+    # each structure's symmetry functions and neighbour list once (10 000 batches draw each of
+    # the 1593 revPBE0-D3 frames about six times)
+    cache = DescriptorCache(model.descriptor, structures, progress=False, lazy=True)
 
     def prepare(step: int) -> tuple:
         batch = draws.draw(step)
-        atoms = structures[batch.frame]
-        pairs = sfs.pairs(atoms)
-        descriptors = list(sfs.compute(atoms, pairs).values())
+        atoms, descriptors = structures[batch.frame], cache[batch.frame]
         if batch.kind == "energy":
             return batch, atoms, descriptors, None
-        return batch, atoms, descriptors, labels.derivatives(pairs, batch.components // 3)
+        return batch, atoms, descriptors, labels.prepare(atoms, batch.components, cache.pairs(batch.frame))
 
     gradients = np.empty((n_batches, model.n_weights))
     prepared = prefetched(prepare, range(n_batches))

@@ -165,13 +165,19 @@ class NetworkDerivatives:
             values = derivatives.values[derivatives.row_of[drawn[component], atom], :n_in, axes[component]]
             tangent[component, position] = values * self.affine[k][0]
             primal = self._primal(k, layers, g)
+            # per row: the centre's h_{l-1}, σ'(z_l), σ''(z_l) of each hidden layer l
+            rows_of = [
+                (h[index], d1[index], d2[index])
+                for h, d1, d2 in zip(primal.h, primal.slope, primal.curvature)
+            ]
+            batch, most = index.shape
             tangents, pre = [tangent], []
-            for layer, (W, c) in enumerate(zip(layers.kernels[:-1], layers.factors[:-1])):
-                pre.append(c * tangents[-1] @ W)
-                tangents.append(primal.slope[layer][index] * pre[-1])
+            for (W, c), (_, slope, _) in zip(zip(layers.kernels[:-1], layers.factors[:-1]), rows_of):
+                pre.append((c * tangents[-1].reshape(batch * most, -1) @ W).reshape(batch, most, -1))
+                tangents.append(slope * pre[-1])
             e_dot = s * layers.factors[-1] * (tangents[-1] @ layers.kernels[-1][:, 0])  # (n, rows)
             forces -= e_dot.sum(axis=1)
-            blocks.append((layers, primal, index, tangents, pre))
+            blocks.append((layers, rows_of, tangents, pre))
         return ForceLinearization(self.model, forces, blocks)
 
 
@@ -198,14 +204,19 @@ class ForceLinearization:
         for e, block in zip(self.model.elements, self._blocks):
             if block is None:
                 continue
-            layers, primal, index, tangents, pre = block
-            flat = [(zeta * t).reshape(1, -1, t.shape[-1]) for t in tangents]
-            flat_pre = [(zeta * p).reshape(1, -1, p.shape[-1]) for p in pre]
-            parts = self._reverse(layers, primal, index.reshape(1, -1), flat, flat_pre)
+            layers, rows_of, tangents, pre = block
+
+            def flat(x):  # all rows as one batch
+                return x.reshape(1, -1, x.shape[-1])
+
+            rows = [tuple(flat(x) for x in layer) for layer in rows_of]
+            parts = self._reverse(
+                layers, rows, [flat(zeta * t) for t in tangents], [flat(zeta * p) for p in pre]
+            )
             out[self.model.element_slice(e)] = -_flat(parts, batched=True)[0]
         return out
 
-    def _reverse(self, layers, primal, index, tangents, pre) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _reverse(self, layers, rows_of, tangents, pre) -> list[tuple[np.ndarray, np.ndarray]]:
         """(∂Ė/∂W_l, ∂Ė/∂b_l) summed over each batch row's centres, layer by layer from the first."""
         s = self.model.energy_scale
         c_out, W_out = layers.factors[-1], layers.kernels[-1]
@@ -214,19 +225,19 @@ class ForceLinearization:
         u = s * c_out * W_out[:, 0]  # adjoint of the last hidden tangent (broadcast over rows)
         rho = None  # adjoint of the last hidden primal: zero
         for layer in range(len(layers.kernels) - 2, -1, -1):
-            slope, c = primal.slope[layer][index], layers.factors[layer]
+            h_prev, slope, curvature = rows_of[layer]
+            c = layers.factors[layer]
             u_z = u * slope
-            z_bar = u * primal.curvature[layer][index] * pre[layer]
+            z_bar = u * curvature * pre[layer]
             if rho is not None:
                 z_bar += rho * slope
-            h_prev = primal.h[layer][index]
-            kernel = c * (
-                np.matmul(tangents[layer].transpose(0, 2, 1), u_z)
-                + np.matmul(h_prev.transpose(0, 2, 1), z_bar)
-            )
+            inputs = np.concatenate([tangents[layer], h_prev], axis=1)  # (batch, 2 rows, n_in)
+            adjoints = np.concatenate([u_z, z_bar], axis=1)  # (batch, 2 rows, n_out)
+            kernel = c * np.matmul(inputs.transpose(0, 2, 1), adjoints)
             parts.append((kernel.reshape(batch, -1), c * z_bar.sum(axis=1)))
             if layer:
-                u, rho = c * u_z @ layers.kernels[layer].T, c * z_bar @ layers.kernels[layer].T
+                W = layers.kernels[layer]
+                u, rho = c * u_z @ W.T, c * z_bar @ W.T
         return parts[::-1]
 
 

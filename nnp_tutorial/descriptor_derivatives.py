@@ -143,7 +143,7 @@ def _angular_room(species, neighbors, starts, counts, drawn, e, e1, e2):
 
 @numba.njit(nogil=True, cache=True)
 def _collect_triples(
-    a, row_a, rows, species, neighbors, codes, r, starts, counts, e, e1, e2, narrow, max_squared, head, chain,
+    a, rows, species, neighbors, codes, r, starts, counts, e, e1, e2, narrow, max_squared, head, chain,
     tp, tq, to, sign, weights, segment_rows, segment_ends,
 ):  # fmt: skip
     """The triples of one group that contain the drawn atom ``a``, grouped by the centre's row.
@@ -167,7 +167,7 @@ def _collect_triples(
             if not narrow:
                 to[u] = -1
         t = n
-        segment_rows[g], segment_ends[g] = row_a, t
+        segment_rows[g], segment_ends[g] = rows[a], t
         g += 1
     for role in range(2):  # a as the side j (element e1), then as the side k (element e2)
         if species[a] != (e1 if role == 0 else e2) or (role == 1 and same):
@@ -300,7 +300,7 @@ def _angular_derivatives(
     for u in range(len(drawn)):
         a = drawn[u]
         n_segments = _collect_triples(
-            a, row_of[u, a], row_of[u], species, neighbors, codes, r, starts, counts, e, e1, e2, narrow,
+            a, row_of[u], species, neighbors, codes, r, starts, counts, e, e1, e2, narrow,
             max_squared, head, chain, tp, tq, to, sign, weights, segment_rows, segment_ends,
         )  # fmt: skip
         n = segment_ends[n_segments - 1] if n_segments else 0
@@ -370,7 +370,8 @@ class DrawnAtomDerivatives:
         self.angular_keys = np.unique(
             np.concatenate([keys for _, keys, _, _ in loops.angular_groups] or [np.zeros(0, np.int64)])
         ).astype(np.int64)
-        self.all_keys = np.arange(len(loops.keys), dtype=np.int64)
+        #: the other keys (radial only), needed just for the pairs of the drawn atoms
+        self.radial_only_keys = np.setdiff1d(np.arange(len(loops.keys)), self.angular_keys)
         self._memory = threading.local()  # pair-term tables reused by each thread's calls
 
     def pair_terms(self, r: np.ndarray, drawn_pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -391,7 +392,7 @@ class DrawnAtomDerivatives:
             memory = self._memory.tables = np.empty((2 * n_keys + 3, int(1.3 * n) + 1024))
         P, dP = memory[:n_keys, :n], memory[n_keys : 2 * n_keys, :n]
         self._gaussian_terms(r, cut, self.angular_keys, P, dP, memory[2 * n_keys :, :n])
-        others = np.setdiff1d(self.all_keys, self.angular_keys)
+        others = self.radial_only_keys
         m = len(drawn_pairs)
         small = np.empty((2 * n_keys + 3, m))
         self._gaussian_terms(

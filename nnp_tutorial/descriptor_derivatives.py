@@ -6,10 +6,10 @@ functions move with :math:`a` (:math:`a` itself and its neighbours), the vector
 
 .. math::
 
-    \frac{\partial G_{is}}{\partial x_{a}} \in \mathbb R^{3}, \qquad s = 1 \dots n_\text{functions},
+    \frac{\partial G_{is}}{\partial x_{a,d}}, \qquad s = 1 \dots n_\text{functions},
 
 which depends on the structure only, not on the weights. :class:`DrawnAtomDerivatives`
-computes these for the drawn atoms only, by compiled loops over
+computes these for the drawn components only (one axis each), by compiled loops over
 
 * the radial terms :math:`P(r_{ij})` of the pairs with an end at :math:`a`;
 * the angular triples that contain :math:`a`: those centred on :math:`a` (found as in
@@ -32,7 +32,8 @@ with :math:`\partial V/\partial\mathbf D_1 = A'X\,\partial\cos\theta/\partial\ma
 + A\,P_1'P_2P_3\,\mathbf D_1/r_1` and likewise for the other sides (the chain rule of
 :class:`~nnp_tutorial.descriptors.AngularTerms`). Pair terms :math:`P, P'` come from the
 formulas of :func:`~nnp_tutorial.descriptors.pair_factors` and the cutoff registry, by
-NumPy. Images of one atom (boxes shorter than :math:`2r_c`) are different pair
+NumPy, stored pair-major so that a triple finds all its keys in one or two cache lines.
+Images of one atom (boxes shorter than :math:`2r_c`) are different pair
 entries of the same atom: each contributes, and a triple with two images of
 :math:`a` is counted once.
 """
@@ -73,15 +74,16 @@ def _drawn_rows(drawn, neighbors, block_start, block_count):
 
 
 @numba.njit(nogil=True, cache=True)
-def _radial_derivatives(vectors, r, dP, species, neighbors, starts, counts, drawn, row_of, e, f, keys,
-                        columns, out):  # fmt: skip
-    """Add ∂G/∂x_a of the radial functions of centre element ``e``, neighbour element ``f``.
+def _radial_derivatives(vectors, radial, slot, species, neighbors, starts, counts, drawn, axes, row_of, e, f,
+                        keys, columns, out):  # fmt: skip
+    """Add ∂G/∂x_{a,d} of the radial functions of centre element ``e``, neighbour element ``f``.
 
     G_i = Σ_j P(r_ij): a pair a → j moves the centre a, a pair i → a (the reverse of a → i)
-    the centre i; both by ``-P'(r) D/r`` with D the vector of the pair of a.
+    the centre i; both by ``-P'(r) D_d/r`` with D the vector of the pair of a
+    (P'/r of pair p: ``radial[slot[p], 1]``, see :meth:`DrawnAtomDerivatives.pair_terms`).
     """
     for u in range(len(drawn)):
-        a = drawn[u]
+        a, d = drawn[u], axes[u]
         for role in range(2):
             # role 0: a is the centre (pairs a -> j, j of element f); 1: a is the neighbour
             if species[a] != (e if role == 0 else f):
@@ -93,9 +95,7 @@ def _radial_derivatives(vectors, r, dP, species, neighbors, starts, counts, draw
                     continue
                 row = row_of[u, a] if role == 0 else row_of[u, m]
                 for s in range(len(keys)):
-                    coef = dP[keys[s], p] / r[p]
-                    for d in range(3):
-                        out[row, columns[s], d] -= coef * vectors[p, d]
+                    out[row, columns[s]] -= radial[slot[p], 1, keys[s]] * vectors[p, d]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -208,43 +208,32 @@ def _collect_triples(
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
-def _triple_factors(vectors, r, P, dP, keys, narrow, lambdas, zetas, tp, tq, to, sign, weights, n, geometry,
-                    X, Y, A, dA):  # fmt: skip
-    """Per triple: ``geometry`` (9, t) = D1, D2, C (C = Σ weight × ∂cos θ/∂D); X, Y = ∂X along the
-    weighted sides (radial keys × (t) and × 3 × (t)); A, dA/dcos θ (angular keys × (t))."""
-    cos = geometry[9]
+def _triple_factors(vectors, inverse_r, terms, slots, narrow, lambdas, zetas, tp, tq, to, sign, weights, n,
+                    axis, cos, XC, Y, A, dA):  # fmt: skip
+    """Per triple, for the drawn axis d only: cos θ; per radial key XC = X C with
+    C = Σ weight × ∂cos θ/∂D_d, and Y = ∂X along the weighted sides (d component); per angular
+    key A, dA/dcos θ. ``terms`` (pairs, 2, keys): P and P'/r; ``slots``: the group's keys in it."""
     for t in range(n):
         p, q = tp[t], tq[t]
-        r1, r2 = r[p], r[q]
-        r12 = r1 * r2
-        dot = 0.0
-        for d in range(3):
-            geometry[d, t] = sign[0, t] * vectors[p, d]
-            geometry[3 + d, t] = sign[1, t] * vectors[q, d]
-            dot += geometry[d, t] * geometry[3 + d, t]
-        c = dot / r12
+        i1, i2 = inverse_r[p], inverse_r[q]
+        v1, v2 = vectors[p], vectors[q]
+        c = sign[0, t] * sign[1, t] * (v1[0] * v2[0] + v1[1] * v2[1] + v1[2] * v2[2]) * i1 * i2
         cos[t] = c
-        for d in range(3):
-            D1, D2 = geometry[d, t], geometry[3 + d, t]
-            geometry[6 + d, t] = weights[0, t] * (D2 / r12 - c * D1 / (r1 * r1)) + weights[1, t] * (
-                D1 / r12 - c * D2 / (r2 * r2)
-            )
-    for x in range(len(keys)):
-        key = keys[x]
-        for t in range(n):
-            p, q = tp[t], tq[t]
-            P1, P2 = P[key, p], P[key, q]
-            P3, q3 = 1.0, 0.0
+        D1, D2 = sign[0, t] * v1[axis], sign[1, t] * v2[axis]
+        i12 = i1 * i2
+        C = weights[0, t] * (D2 * i12 - c * D1 * i1 * i1) + weights[1, t] * (D1 * i12 - c * D2 * i2 * i2)
+        w1, w2, w3 = weights[0, t] * D1, weights[1, t] * D2, weights[2, t] * (D2 - D1)
+        o = to[t] if narrow else 0
+        for x in range(len(slots)):
+            k = slots[x]
+            P1, P2, d1, d2 = terms[p, 0, k], terms[q, 0, k], terms[p, 1, k], terms[q, 1, k]
             if narrow:
-                o = to[t]
-                P3 = P[key, o]
-                q3 = weights[2, t] * P1 * P2 * dP[key, o] / r[o]
-            q1 = weights[0, t] * dP[key, p] * P2 * P3 / r[p]
-            q2 = weights[1, t] * P1 * dP[key, q] * P3 / r[q]
-            X[x, t] = P1 * P2 * P3
-            for d in range(3):
-                D1, D2 = geometry[d, t], geometry[3 + d, t]
-                Y[x, d, t] = q1 * D1 + q2 * D2 + q3 * (D2 - D1)
+                P3 = terms[o, 0, k]
+                y = w3 * P1 * P2 * terms[o, 1, k]
+            else:
+                P3, y = 1.0, 0.0
+            Y[x, t] = y + (w1 * d1 * P2 + w2 * P1 * d2) * P3
+            XC[x, t] = P1 * P2 * P3 * C
     for k in range(len(lambdas)):  # as descriptor_loops._centre_factors
         lam, zeta = lambdas[k], zetas[k]
         norm = 2.0 ** (1.0 - zeta)
@@ -262,92 +251,73 @@ def _triple_factors(vectors, r, P, dP, keys, narrow, lambdas, zetas, tp, tq, to,
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
-def _accumulate(n_segments, segment_rows, segment_ends, a_of, x_of, columns, geometry, X, Y, A, dA, out):
-    """``out[row, column, d] += Σ_t dA X C_d + A Y_d`` over each segment's triples, for every function."""
+def _accumulate(n_segments, segment_rows, segment_ends, a_of, x_of, columns, XC, Y, A, dA, out):
+    """``out[row, column] += Σ_t dA X C + A Y`` over each segment's triples, for every function."""
     start = 0
     for g in range(n_segments):
         end, row = segment_ends[g], segment_rows[g]
         for s in range(len(columns)):
             a, x = a_of[s], x_of[s]
-            for d in range(3):
-                total = 0.0
-                for t in range(start, end):
-                    total += dA[a, t] * X[x, t] * geometry[6 + d, t] + A[a, t] * Y[x, d, t]
-                out[row, columns[s], d] += total
+            total = 0.0
+            for t in range(start, end):
+                total += dA[a, t] * XC[x, t] + A[a, t] * Y[x, t]
+            out[row, columns[s]] += total
         start = end
 
 
 @numba.njit(nogil=True, cache=True)
 def _angular_derivatives(
-    vectors, r, P, dP, keys, species, neighbors, codes, starts, counts, drawn, row_of, e, e1, e2, narrow,
-    max_squared, lambdas, zetas, a_of, x_of, columns, out, room,
+    vectors, r, inverse_r, terms, slots, species, neighbors, codes, starts, counts, drawn, axes, row_of, e,
+    e1, e2, narrow, max_squared, lambdas, zetas, a_of, x_of, columns, out, room,
 ):  # fmt: skip
-    """Add ∂G/∂x_a of the angular functions of one group (centre ``e``, neighbours ``e1 <= e2``).
+    """Add ∂G/∂x_{a,d} of the angular functions of one group (centre ``e``, neighbours ``e1 <= e2``).
 
-    For each drawn atom: its triples (:func:`_collect_triples`), their factors as arrays over the
-    triples (:func:`_triple_factors`), then sums per centre and function (:func:`_accumulate`).
-    ``room``: :func:`_angular_room` of these atoms.
+    For each drawn component (atom a, axis d): the triples of a (:func:`_collect_triples`), their
+    factors as arrays over the triples (:func:`_triple_factors`), then sums per centre and function
+    (:func:`_accumulate`). ``room``: :func:`_angular_room` of these atoms.
     """
     head = np.full(len(species), -1, np.int64)
     chain = np.empty(max(counts[:, e2].max(), counts[:, e1].max(), 1), np.int64)
     tp, tq, to = np.empty(room, np.int32), np.empty(room, np.int32), np.empty(room, np.int32)
     sign, weights = np.empty((2, room)), np.empty((3, room))
-    geometry = np.empty((10, room))
-    nx, na = len(keys), len(lambdas)
-    X, Y, A, dA = np.empty((nx, room)), np.empty((nx, 3, room)), np.empty((na, room)), np.empty((na, room))
+    cos = np.empty(room)
+    nx, na = len(slots), len(lambdas)
+    XC, Y, A, dA = np.empty((nx, room)), np.empty((nx, room)), np.empty((na, room)), np.empty((na, room))
     most_rows = counts[drawn].sum() + 2
     segment_rows, segment_ends = np.empty(most_rows, np.int64), np.empty(most_rows, np.int64)
     for u in range(len(drawn)):
-        a = drawn[u]
         n_segments = _collect_triples(
-            a, row_of[u], species, neighbors, codes, r, starts, counts, e, e1, e2, narrow,
+            drawn[u], row_of[u], species, neighbors, codes, r, starts, counts, e, e1, e2, narrow,
             max_squared, head, chain, tp, tq, to, sign, weights, segment_rows, segment_ends,
         )  # fmt: skip
         n = segment_ends[n_segments - 1] if n_segments else 0
         _triple_factors(
-            vectors,
-            r,
-            P,
-            dP,
-            keys,
-            narrow,
-            lambdas,
-            zetas,
-            tp,
-            tq,
-            to,
-            sign,
-            weights,
-            n,
-            geometry,
-            X,
-            Y,
-            A,
-            dA,
-        )
-        _accumulate(n_segments, segment_rows, segment_ends, a_of, x_of, columns, geometry, X, Y, A, dA, out)
+            vectors, inverse_r, terms, slots, narrow, lambdas, zetas, tp, tq, to, sign, weights, n,
+            axes[u], cos, XC, Y, A, dA,
+        )  # fmt: skip
+        _accumulate(n_segments, segment_rows, segment_ends, a_of, x_of, columns, XC, Y, A, dA, out)
 
 
 @dataclass
 class DrawnDerivatives:
-    """∂G_i/∂x_a of the centres i that move with each drawn atom a.
+    """∂G_i/∂x_c of the centres i that move with each drawn force component c.
 
     Attributes
     ----------
-    atoms : ndarray of shape (n_drawn,), int
-        The drawn atoms (unique).
+    components : ndarray of shape (n_drawn,), int
+        The drawn components ``3 * atom + axis`` (unique, sorted).
     centers : ndarray of shape (n_rows,), int
         Centre atom of each row.
     row_of : ndarray of shape (n_drawn, n_atoms), int
-        Row of (drawn atom u, centre i), -1 where i does not move with u.
-    values : ndarray of shape (n_rows, most functions, 3)
-        ∂G_{is}/∂x_a, 1/Å (raw, unscaled functions; columns past the centre
+        Row of (drawn component u, centre i), -1 where i does not move with u's atom.
+    values : ndarray of shape (n_rows, most functions)
+        ∂G_{is}/∂x_c, 1/Å (raw, unscaled functions; columns past the centre
         element's function count are zero).
     species : ndarray of shape (n_atoms,), int
         Element index of each atom.
     """
 
-    atoms: np.ndarray
+    components: np.ndarray
     centers: np.ndarray
     row_of: np.ndarray
     values: np.ndarray
@@ -355,7 +325,7 @@ class DrawnDerivatives:
 
 
 class DrawnAtomDerivatives:
-    """Symmetry-function derivatives with respect to drawn atoms, as compiled loops.
+    """Symmetry-function derivatives with respect to drawn force components, as compiled loops.
 
     Parameters
     ----------
@@ -370,89 +340,102 @@ class DrawnAtomDerivatives:
         self.angular_keys = np.unique(
             np.concatenate([keys for _, keys, _, _ in loops.angular_groups] or [np.zeros(0, np.int64)])
         ).astype(np.int64)
-        #: the other keys (radial only), needed just for the pairs of the drawn atoms
-        self.radial_only_keys = np.setdiff1d(np.arange(len(loops.keys)), self.angular_keys)
-        self._memory = threading.local()  # pair-term tables reused by each thread's calls
+        #: each angular group's keys as columns of the angular pair-term table
+        self.angular_slots = [
+            np.searchsorted(self.angular_keys, keys) for _, keys, _, _ in loops.angular_groups
+        ]
+        self._memory = threading.local()  # pair-term tables and scratch reused by each thread
 
     def pair_terms(self, r: np.ndarray, drawn_pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """P and dP/dr (keys, pairs): the angular keys of every pair, all keys of ``drawn_pairs``.
+        """P and P'/r (Å⁻²) of the pairs, pair-major: the angular keys of every pair and all keys of
+        ``drawn_pairs``.
 
-        The other entries are left unset. NumPy's vectorised ``exp`` writes into memory reused
-        from call to call in one thread (fresh memory for these tables costs more than
-        computing them).
+        Returns ``angular`` (pairs, 2, angular keys) and ``radial`` (len(drawn_pairs), 2, keys).
+        The angular table is written into memory reused from call to call in one thread (fresh
+        memory for it costs more than computing it); one triple reads all its keys from one or
+        two cache lines. (Two threads of these short NumPy calls are slower than one: the GIL.)
         """
         loops = self.loops
-        cutoff, alpha = loops.descriptor.cutoff_function, loops.descriptor.cutoff_alpha
-        cut = np.array(
-            [x for rc in loops.cutoff_radii for x in cutoff.value_and_derivative_numpy(r, rc, alpha)]
-        )
-        n, n_keys = len(r), len(loops.keys)
         memory = getattr(self._memory, "tables", None)
-        if memory is None or memory.shape[1] < n:
-            memory = self._memory.tables = np.empty((2 * n_keys + 3, int(1.3 * n) + 1024))
-        P, dP = memory[:n_keys, :n], memory[n_keys : 2 * n_keys, :n]
-        self._gaussian_terms(r, cut, self.angular_keys, P, dP, memory[2 * n_keys :, :n])
-        others = self.radial_only_keys
-        m = len(drawn_pairs)
-        small = np.empty((2 * n_keys + 3, m))
-        self._gaussian_terms(
-            r[drawn_pairs], cut[:, drawn_pairs], others, small[:n_keys], small[n_keys:-3], small[-3:]
-        )
-        P[np.ix_(others, drawn_pairs)] = small[others]
-        dP[np.ix_(others, drawn_pairs)] = small[n_keys + others]
-        return P, dP
+        n = len(r)
+        if memory is None or memory.shape[0] < n:
+            memory = self._memory.tables = np.empty((int(1.3 * n) + 1024, 2, len(self.angular_keys)))
+        angular = memory[:n]
+        self._gaussian_terms(r, self.angular_keys, angular)
+        radial = np.empty((len(drawn_pairs), 2, len(loops.keys)))
+        self._gaussian_terms(r[drawn_pairs], np.arange(len(loops.keys)), radial)
+        return angular, radial
 
-    def _gaussian_terms(self, r, cut, keys, P, dP, scratch) -> None:
-        """``P[k] = f_c e^{-η (r - r_s)^2}`` and ``dP[k] = (f_c' - 2η (r - r_s) f_c) e^{...}`` for ``keys``.
+    def _gaussian_terms(self, r: np.ndarray, keys: np.ndarray, out: np.ndarray) -> None:
+        """``out[:, 0] = f_c e^{-η (r - r_s)^2}``, ``out[:, 1] = (f_c' - 2η (r - r_s) f_c) e^{...} / r``.
 
-        The formula of :func:`~nnp_tutorial.descriptors.pair_factors`; ``cut`` (2 n_rc, pairs)
-        holds f_c and f_c' of each distinct cutoff radius; ``scratch`` (3, pairs).
+        The formula of :func:`~nnp_tutorial.descriptors.pair_factors` for ``keys``; ``out`` of
+        shape (pairs, 2, len(keys)). Computed key by key on whole rows (NumPy's loops are fast
+        along long rows only) in memory this thread reuses, then copied pair-major.
         """
         loops = self.loops
-        shift, square, gauss = scratch
-        for k in keys:
-            fc, dfc = cut[2 * loops.key_cutoff[k]], cut[2 * loops.key_cutoff[k] + 1]
+        n, m = len(r), len(keys)
+        memory = getattr(self._memory, "scratch", None)
+        if memory is None or memory.shape[1] < n:
+            rows = 2 * len(loops.keys) + 5
+            memory = self._memory.scratch = np.empty((rows, int(1.3 * n) + 1024))
+        work = memory[:, :n]
+        table, (inverse_r, shift, square, gauss, term) = work[: 2 * m], work[2 * m : 2 * m + 5]
+        np.divide(1.0, r, out=inverse_r)
+        cutoff, alpha = loops.descriptor.cutoff_function, loops.descriptor.cutoff_alpha
+        cuts = [cutoff.value_and_derivative_numpy(r, rc, alpha) for rc in loops.cutoff_radii]
+        for x, k in enumerate(keys):
+            fc, dfc = cuts[loops.key_cutoff[k]]
             eta = loops.key_eta[k]
+            P, dPr = table[x], table[m + x]
             np.subtract(r, loops.key_rs[k], out=shift)
             np.multiply(shift, shift, out=square)
             np.multiply(square, -eta, out=square)
             np.exp(square, out=gauss)
-            np.multiply(fc, gauss, out=P[k])
-            np.multiply(shift, fc, out=shift)
+            np.multiply(fc, gauss, out=P)
+            np.multiply(shift, inverse_r, out=shift)  # -2η (r - r_s) f_c e^{...} / r + f_c' e^{...} / r
             np.multiply(shift, -2.0 * eta, out=shift)
-            np.add(shift, dfc, out=shift)
-            np.multiply(shift, gauss, out=dP[k])
+            np.multiply(shift, P, out=shift)
+            np.multiply(dfc, inverse_r, out=term)
+            np.multiply(term, gauss, out=dPr)
+            np.add(dPr, shift, out=dPr)
+        np.copyto(out, table.reshape(2, m, n).transpose(2, 0, 1))
 
-    def __call__(self, pairs: PairList, atoms: np.ndarray) -> DrawnDerivatives:
-        """∂G_i/∂x_a for the unique drawn ``atoms`` (ints) of the structure of ``pairs``."""
-        atoms = np.unique(np.asarray(atoms, dtype=np.int64))
+    def __call__(self, pairs: PairList, components: np.ndarray) -> DrawnDerivatives:
+        """∂G_i/∂x_c for the drawn ``components`` (``3 * atom + axis``) of the structure of ``pairs``."""
+        components = np.unique(np.asarray(components, dtype=np.int64))
+        atoms, axes = components // 3, components % 3
         r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
-        starts, counts = pairs.block_start[atoms], pairs.block_count[atoms]
+        unique = np.unique(atoms)
+        starts, counts = pairs.block_start[unique], pairs.block_count[unique]
         drawn_pairs = np.concatenate(
             [np.arange(s, s + n) for s, n in zip(starts.ravel(), counts.ravel())] or [np.zeros(0, np.int64)]
         )
-        P, dP = self.pair_terms(r, drawn_pairs)
+        angular, radial = self.pair_terms(r, drawn_pairs)
+        inverse_r = 1.0 / r
+        slot = np.full(len(r), -1, np.int64)  # row of each drawn atom's pair in ``radial``
+        slot[drawn_pairs] = np.arange(len(drawn_pairs))
         codes = _shift_codes(pairs.shifts)
         row_of, centers = _drawn_rows(atoms, pairs.neighbors, pairs.block_start, pairs.block_count)
-        out = np.zeros((len(centers), self.n_columns, 3))
+        out = np.zeros((len(centers), self.n_columns))
         args = (pairs.species, pairs.neighbors)
         blocks = (pairs.block_start, pairs.block_count)
-        parts = [np.arange(t, len(atoms), THREADS) for t in range(THREADS)]
+        parts = [np.arange(t, len(components), THREADS) for t in range(THREADS)]
 
-        def run(t: int) -> None:  # each thread writes the rows of its own drawn atoms
-            drawn, rows = atoms[parts[t]], row_of[parts[t]]
+        def run(t: int) -> None:  # each thread writes the rows of its own components
+            drawn, along, rows = atoms[parts[t]], axes[parts[t]], row_of[parts[t]]
             for g, keys, columns in self.loops.radial_groups:
                 _radial_derivatives(
-                    pairs.vectors, r, dP, *args, *blocks, drawn, rows, g.element, g.neighbors[0], keys,
-                    columns, out,
+                    pairs.vectors, radial, slot, *args, *blocks, drawn, along, rows, g.element,
+                    g.neighbors[0], keys, columns, out,
                 )  # fmt: skip
-            for g, keys, limit, tables in self.loops.angular_groups:
+            for (g, _, limit, tables), slots in zip(self.loops.angular_groups, self.angular_slots):
                 e1, e2 = g.neighbors
                 room = _angular_room(*args, *blocks, drawn, g.element, e1, e2)
                 _angular_derivatives(
-                    pairs.vectors, r, P, dP, keys, *args, codes, *blocks, drawn, rows, g.element, e1, e2,
-                    g.narrow, limit, *tables, out, room,
+                    pairs.vectors, r, inverse_r, angular, slots, *args, codes, *blocks, drawn, along, rows,
+                    g.element, e1, e2, g.narrow, limit, *tables, out, room,
                 )  # fmt: skip
 
         list(_POOL.map(run, range(THREADS)))
-        return DrawnDerivatives(atoms, centers, row_of, out, pairs.species)
+        return DrawnDerivatives(components, centers, row_of, out, pairs.species)

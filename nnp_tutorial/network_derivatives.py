@@ -138,14 +138,13 @@ class NetworkDerivatives:
         descriptors : list of ndarray
             Raw symmetry functions of the structure, per element (n_atoms_of_element, n_functions).
         derivatives : DrawnDerivatives
-            ∂G/∂x of the drawn atoms (which include the atoms of ``components``).
+            ∂G/∂x of the drawn components (which include ``components``).
         components : ndarray of shape (n,), int
             Flat indices ``3 * atom + axis``.
         """
         weights = self.model.get_weights()
         components = np.asarray(components)
-        drawn = np.searchsorted(derivatives.atoms, components // 3)
-        axes = components % 3
+        drawn = np.searchsorted(derivatives.components, components)
         rows = element_rows(derivatives.species, len(self.model.elements))
         forces = np.zeros(len(components))
         blocks = []
@@ -162,7 +161,7 @@ class NetworkDerivatives:
             index[component, position] = rows[atom]
             n_in = layers.kernels[0].shape[0]
             tangent = np.zeros((len(components), count.max(), n_in))
-            values = derivatives.values[derivatives.row_of[drawn[component], atom], :n_in, axes[component]]
+            values = derivatives.values[derivatives.row_of[drawn[component], atom], :n_in]
             tangent[component, position] = values * self.affine[k][0]
             primal = self._primal(k, layers, g)
             # per row: the centre's h_{l-1}, σ'(z_l), σ''(z_l) of each hidden layer l

@@ -281,17 +281,16 @@ class LabelFunctions:
     ) -> DrawnDerivatives | DescriptorInputs:
         """What the force labels of ``components`` need from the structure alone (no weights).
 
-        Closed form: ∂G/∂x of the drawn atoms
+        Closed form: ∂G/∂x of the drawn components
         (:class:`~nnp_tutorial.descriptor_derivatives.DrawnDerivatives`);
         graph: the padded inputs of the terms that move with them. ``pairs``: the
         structure's neighbour list, if known.
         """
         sfs = self.model.descriptor
         pairs = sfs.pairs(atoms) if pairs is None else pairs
-        atoms_drawn = np.asarray(components) // 3
         if self.engine == "closed-form":
-            return self.derivatives(pairs, atoms_drawn)
-        return sfs.padded(sfs.moving_inputs(sfs.inputs(pairs), atoms_drawn), kind="moving")
+            return self.derivatives(pairs, components)
+        return sfs.padded(sfs.moving_inputs(sfs.inputs(pairs), np.asarray(components) // 3), kind="moving")
 
     def force_linearization(
         self, descriptors: list[np.ndarray], atoms: Atoms, components: np.ndarray, prepared: Prepared = None

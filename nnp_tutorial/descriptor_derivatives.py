@@ -54,7 +54,8 @@ from .neighbors import PairList
 def _drawn_rows(drawn, neighbors, block_start, block_count):
     """Rows of the centres that move with each drawn atom: itself first, then its other neighbours.
 
-    Returns ``row_of`` (drawn, atoms): the row of centre i for drawn atom u, -1 where i
+    ``drawn``: the atom of each drawn component (an atom drawn twice gets its rows twice).
+    Returns ``row_of`` (drawn, atoms): the row of centre i for drawn entry u, -1 where i
     does not move with it, and ``centers`` (rows,): the centre of each row.
     """
     n_atoms, n_species = block_start.shape
@@ -346,7 +347,9 @@ class DrawnAtomDerivatives:
         ]
         self._memory = threading.local()  # pair-term tables and scratch reused by each thread
 
-    def pair_terms(self, r: np.ndarray, drawn_pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def pair_terms(
+        self, r: np.ndarray, inverse_r: np.ndarray, drawn_pairs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """P and P'/r (Å⁻²) of the pairs, pair-major: the angular keys of every pair and all keys of
         ``drawn_pairs``.
 
@@ -361,12 +364,14 @@ class DrawnAtomDerivatives:
         if memory is None or memory.shape[0] < n:
             memory = self._memory.tables = np.empty((int(1.3 * n) + 1024, 2, len(self.angular_keys)))
         angular = memory[:n]
-        self._gaussian_terms(r, self.angular_keys, angular)
+        self._gaussian_terms(r, inverse_r, self.angular_keys, angular)
         radial = np.empty((len(drawn_pairs), 2, len(loops.keys)))
-        self._gaussian_terms(r[drawn_pairs], np.arange(len(loops.keys)), radial)
+        self._gaussian_terms(r[drawn_pairs], inverse_r[drawn_pairs], np.arange(len(loops.keys)), radial)
         return angular, radial
 
-    def _gaussian_terms(self, r: np.ndarray, keys: np.ndarray, out: np.ndarray) -> None:
+    def _gaussian_terms(
+        self, r: np.ndarray, inverse_r: np.ndarray, keys: np.ndarray, out: np.ndarray
+    ) -> None:
         """``out[:, 0] = f_c e^{-η (r - r_s)^2}``, ``out[:, 1] = (f_c' - 2η (r - r_s) f_c) e^{...} / r``.
 
         The formula of :func:`~nnp_tutorial.descriptors.pair_factors` for ``keys``; ``out`` of
@@ -377,11 +382,10 @@ class DrawnAtomDerivatives:
         n, m = len(r), len(keys)
         memory = getattr(self._memory, "scratch", None)
         if memory is None or memory.shape[1] < n:
-            rows = 2 * len(loops.keys) + 5
+            rows = 2 * len(loops.keys) + 4
             memory = self._memory.scratch = np.empty((rows, int(1.3 * n) + 1024))
         work = memory[:, :n]
-        table, (inverse_r, shift, square, gauss, term) = work[: 2 * m], work[2 * m : 2 * m + 5]
-        np.divide(1.0, r, out=inverse_r)
+        table, (shift, square, gauss, term) = work[: 2 * m], work[2 * m : 2 * m + 4]
         cutoff, alpha = loops.descriptor.cutoff_function, loops.descriptor.cutoff_alpha
         cuts = [cutoff.value_and_derivative_numpy(r, rc, alpha) for rc in loops.cutoff_radii]
         for x, k in enumerate(keys):
@@ -411,8 +415,8 @@ class DrawnAtomDerivatives:
         drawn_pairs = np.concatenate(
             [np.arange(s, s + n) for s, n in zip(starts.ravel(), counts.ravel())] or [np.zeros(0, np.int64)]
         )
-        angular, radial = self.pair_terms(r, drawn_pairs)
         inverse_r = 1.0 / r
+        angular, radial = self.pair_terms(r, inverse_r, drawn_pairs)
         slot = np.full(len(r), -1, np.int64)  # row of each drawn atom's pair in ``radial``
         slot[drawn_pairs] = np.arange(len(drawn_pairs))
         codes = _shift_codes(pairs.shifts)

@@ -68,7 +68,7 @@ def main() -> None:
     def worker():  # what l1_gradients' worker thread prepares for a force batch
         pairs = sfs.pairs(atoms)
         descriptors = list(sfs.compute(atoms, pairs).values())
-        return pairs, descriptors, labels.derivatives(pairs, batch.components // 3)
+        return pairs, descriptors, labels.prepare(atoms, batch.components, pairs)
 
     pairs, descriptors, derivatives = worker()
     n_terms = angular_terms(model, sfs.inputs(pairs))

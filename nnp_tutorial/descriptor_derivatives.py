@@ -31,8 +31,9 @@ sides :math:`\mathbf D_1 = \mathbf D_{ij}`, :math:`\mathbf D_2 = \mathbf D_{ik}`
 with :math:`\partial V/\partial\mathbf D_1 = A'X\,\partial\cos\theta/\partial\mathbf D_1
 + A\,P_1'P_2P_3\,\mathbf D_1/r_1` and likewise for the other sides (the chain rule of
 :class:`~nnp_tutorial.descriptors.AngularTerms`). Pair terms :math:`P, P'` come from the
-formulas of :func:`~nnp_tutorial.descriptors.pair_factors` and the cutoff registry, by
-NumPy, stored pair-major so that a triple finds all its keys in one or two cache lines.
+formula of :func:`~nnp_tutorial.descriptor_loops.gaussian_pair_term` (shared with the loops
+of the structure's functions) and the cutoff registry, stored pair-major so that a triple
+finds all its keys in one or two cache lines.
 Images of one atom (boxes shorter than :math:`2r_c`) are different pair
 entries of the same atom: each contributes, and a triple with two images of
 :math:`a` is counted once.
@@ -46,8 +47,29 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .descriptor_loops import _POOL, THREADS, DescriptorLoops, _centre_triples, _shift_codes
+from .descriptor_loops import (
+    DescriptorLoops,
+    _centre_triples,
+    _shift_codes,
+    gaussian_pair_term,
+)
 from .neighbors import PairList
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"contract"})
+def _pair_terms(pairs, r, inverse_r, cut, rc_of, eta, rs, keys, out):
+    """``out[t, 0, x]`` = P and ``out[t, 1, x]`` = P'/r of pair ``pairs[t]`` and key ``keys[x]``.
+
+    ``cut``: :meth:`~nnp_tutorial.descriptor_loops.DescriptorLoops.cutoff_table`; ``rc_of``,
+    ``eta``, ``rs``: each key's cutoff radius (row pair of ``cut``), width and centre.
+    """
+    for t in range(len(pairs)):
+        p = pairs[t]
+        for x in range(len(keys)):
+            k = keys[x]
+            P, dP = gaussian_pair_term(cut[2 * rc_of[k], p], cut[2 * rc_of[k] + 1, p], r[p] - rs[k], eta[k])
+            out[t, 0, x] = P
+            out[t, 1, x] = dP * inverse_r[p]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -356,7 +378,7 @@ class DrawnAtomDerivatives:
         Returns ``angular`` (pairs, 2, angular keys) and ``radial`` (len(drawn_pairs), 2, keys).
         The angular table is written into memory reused from call to call in one thread (fresh
         memory for it costs more than computing it); one triple reads all its keys from one or
-        two cache lines. (Two threads of these short NumPy calls are slower than one: the GIL.)
+        two cache lines.
         """
         loops = self.loops
         memory = getattr(self._memory, "tables", None)
@@ -364,46 +386,12 @@ class DrawnAtomDerivatives:
         if memory is None or memory.shape[0] < n:
             memory = self._memory.tables = np.empty((int(1.3 * n) + 1024, 2, len(self.angular_keys)))
         angular = memory[:n]
-        self._gaussian_terms(r, inverse_r, self.angular_keys, angular)
+        cut = loops.cutoff_table(r)
+        table = (cut, loops.key_cutoff, loops.key_eta, loops.key_rs)
+        _pair_terms(np.arange(n), r, inverse_r, *table, self.angular_keys, angular)
         radial = np.empty((len(drawn_pairs), 2, len(loops.keys)))
-        self._gaussian_terms(r[drawn_pairs], inverse_r[drawn_pairs], np.arange(len(loops.keys)), radial)
+        _pair_terms(drawn_pairs, r, inverse_r, *table, np.arange(len(loops.keys)), radial)
         return angular, radial
-
-    def _gaussian_terms(
-        self, r: np.ndarray, inverse_r: np.ndarray, keys: np.ndarray, out: np.ndarray
-    ) -> None:
-        """``out[:, 0] = f_c e^{-η (r - r_s)^2}``, ``out[:, 1] = (f_c' - 2η (r - r_s) f_c) e^{...} / r``.
-
-        The formula of :func:`~nnp_tutorial.descriptors.pair_factors` for ``keys``; ``out`` of
-        shape (pairs, 2, len(keys)). Computed key by key on whole rows (NumPy's loops are fast
-        along long rows only) in memory this thread reuses, then copied pair-major.
-        """
-        loops = self.loops
-        n, m = len(r), len(keys)
-        memory = getattr(self._memory, "scratch", None)
-        if memory is None or memory.shape[1] < n:
-            rows = 2 * len(loops.keys) + 4
-            memory = self._memory.scratch = np.empty((rows, int(1.3 * n) + 1024))
-        work = memory[:, :n]
-        table, (shift, square, gauss, term) = work[: 2 * m], work[2 * m : 2 * m + 4]
-        cutoff, alpha = loops.descriptor.cutoff_function, loops.descriptor.cutoff_alpha
-        cuts = [cutoff.value_and_derivative_numpy(r, rc, alpha) for rc in loops.cutoff_radii]
-        for x, k in enumerate(keys):
-            fc, dfc = cuts[loops.key_cutoff[k]]
-            eta = loops.key_eta[k]
-            P, dPr = table[x], table[m + x]
-            np.subtract(r, loops.key_rs[k], out=shift)
-            np.multiply(shift, shift, out=square)
-            np.multiply(square, -eta, out=square)
-            np.exp(square, out=gauss)
-            np.multiply(fc, gauss, out=P)
-            np.multiply(shift, inverse_r, out=shift)  # -2η (r - r_s) f_c e^{...} / r + f_c' e^{...} / r
-            np.multiply(shift, -2.0 * eta, out=shift)
-            np.multiply(shift, P, out=shift)
-            np.multiply(dfc, inverse_r, out=term)
-            np.multiply(term, gauss, out=dPr)
-            np.add(dPr, shift, out=dPr)
-        np.copyto(out, table.reshape(2, m, n).transpose(2, 0, 1))
 
     def __call__(self, pairs: PairList, components: np.ndarray) -> DrawnDerivatives:
         """∂G_i/∂x_c for the drawn ``components`` (``3 * atom + axis``) of the structure of ``pairs``."""
@@ -424,22 +412,19 @@ class DrawnAtomDerivatives:
         out = np.zeros((len(centers), self.n_columns))
         args = (pairs.species, pairs.neighbors)
         blocks = (pairs.block_start, pairs.block_count)
-        parts = [np.arange(t, len(components), THREADS) for t in range(THREADS)]
-
-        def run(t: int) -> None:  # each thread writes the rows of its own components
-            drawn, along, rows = atoms[parts[t]], axes[parts[t]], row_of[parts[t]]
-            for g, keys, columns in self.loops.radial_groups:
-                _radial_derivatives(
-                    pairs.vectors, radial, slot, *args, *blocks, drawn, along, rows, g.element,
-                    g.neighbors[0], keys, columns, out,
-                )  # fmt: skip
-            for (g, _, limit, tables), slots in zip(self.loops.angular_groups, self.angular_slots):
-                e1, e2 = g.neighbors
-                room = _angular_room(*args, *blocks, drawn, g.element, e1, e2)
-                _angular_derivatives(
-                    pairs.vectors, r, inverse_r, angular, slots, *args, codes, *blocks, drawn, along, rows,
-                    g.element, e1, e2, g.narrow, limit, *tables, out, room,
-                )  # fmt: skip
-
-        list(_POOL.map(run, range(THREADS)))
+        # One thread: these ten calls of 0.1-0.4 ms each gained nothing from splitting the components
+        # over two (the second rarely started before the first had finished), and training runs
+        # this in a worker thread beside the Kalman update anyway.
+        for g, keys, columns in self.loops.radial_groups:
+            _radial_derivatives(
+                pairs.vectors, radial, slot, *args, *blocks, atoms, axes, row_of, g.element,
+                g.neighbors[0], keys, columns, out,
+            )  # fmt: skip
+        for (g, _, limit, tables), slots in zip(self.loops.angular_groups, self.angular_slots):
+            e1, e2 = g.neighbors
+            room = _angular_room(*args, *blocks, atoms, g.element, e1, e2)
+            _angular_derivatives(
+                pairs.vectors, r, inverse_r, angular, slots, *args, codes, *blocks, atoms, axes, row_of,
+                g.element, e1, e2, g.narrow, limit, *tables, out, room,
+            )  # fmt: skip
         return DrawnDerivatives(components, centers, row_of, out, pairs.species)

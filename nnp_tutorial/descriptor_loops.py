@@ -50,6 +50,15 @@ _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="descriptor-l
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"contract"})
+def gaussian_pair_term(fc: float, dfc: float, shift: float, eta: float) -> tuple[float, float]:
+    """P = f_c e^{-η (r - r_s)²} and P' = (f_c' - 2η (r - r_s) f_c) e^{-η (r - r_s)²} of one pair
+    and key, from f_c and f_c' at r and ``shift`` = r - r_s (the formula of
+    :func:`~nnp_tutorial.descriptors.pair_factors`; compiled loops inline it)."""
+    gauss = np.exp(-eta * shift * shift)
+    return fc * gauss, (dfc - 2.0 * eta * shift * fc) * gauss
+
+
+@numba.njit(nogil=True, cache=True, fastmath={"contract"})
 def _pair_terms(
     r, cut, block, rc_of, eta, rs, keys_of, columns_of, group_keys, group_of, group_start, group_width, P, dP,
     flat, d_flat, lo, hi,
@@ -72,11 +81,9 @@ def _pair_terms(
         for k in keys_of[b]:
             if k < 0:
                 break
-            fc, dfc = cut[2 * rc_of[k], p], cut[2 * rc_of[k] + 1, p]
-            shift = r[p] - rs[k]
-            gauss = np.exp(-eta[k] * shift * shift)
-            P[p, k] = fc * gauss
-            dP[p, k] = (dfc - 2.0 * eta[k] * shift * fc) * gauss
+            P[p, k], dP[p, k] = gaussian_pair_term(
+                cut[2 * rc_of[k], p], cut[2 * rc_of[k] + 1, p], r[p] - rs[k], eta[k]
+            )
         for c in columns_of[b]:
             if c < 0:
                 break
@@ -407,6 +414,14 @@ class DescriptorLoops:
         self._spare: list[tuple[np.ndarray, np.ndarray]] = []
         self._spare_lock = threading.Lock()
 
+    def cutoff_table(self, r: np.ndarray) -> np.ndarray:
+        """f_c and f_c' (1/Å) of each distinct cutoff radius at the distances ``r`` (Å), shape
+        (2 n_radii, pairs): rows 2 m and 2 m + 1 for ``cutoff_radii[m]`` (``key_cutoff`` indexes them)."""
+        cutoff, alpha = self.descriptor.cutoff_function, self.descriptor.cutoff_alpha
+        return np.array(
+            [x for rc in self.cutoff_radii for x in cutoff.value_and_derivative_numpy(r, rc, alpha)]
+        )
+
     def _needed_terms(self) -> tuple[np.ndarray, np.ndarray]:
         """Per (centre element, neighbour element) block: the keys its pairs need and the group columns.
 
@@ -454,10 +469,7 @@ class DescriptorLoops:
             Pass to :meth:`backward`.
         """
         r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
-        cutoff, alpha = self.descriptor.cutoff_function, self.descriptor.cutoff_alpha
-        cut = np.array(
-            [x for rc in self.cutoff_radii for x in cutoff.value_and_derivative_numpy(r, rc, alpha)]
-        )
+        cut = self.cutoff_table(r)
         block = pairs.species[pairs.centers] * len(self.descriptor.elements) + pairs.species[pairs.neighbors]
         rows, split = self._atoms(pairs)
         state = _State(pairs, r, rows, split)

@@ -540,8 +540,12 @@ def _label(teacher, frame: Atoms, state: StatePoint, timestep_fs: float) -> str:
 # --------------------------------------------------------------------------------------
 
 
+@datasets.register_generated
 def generated_dataset_file(spec: str | Path) -> Path | None:
     """The checked structure file of a generated teacher set, or None if ``spec`` names none.
+
+    Registered with :func:`nnp_tutorial.datasets.register_generated`, so that the loaders
+    (:func:`~nnp_tutorial.datasets.iter_structures`) read these sets once this module is imported.
 
     Parameters
     ----------

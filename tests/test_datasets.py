@@ -29,6 +29,7 @@ from ase.units import Bohr, Hartree
 from nnp_tutorial import datasets
 from nnp_tutorial.datasets import DataFile, DatasetEntry
 from nnp_tutorial.errors import ChecksumError, InputError, UnknownNameError
+from nnp_tutorial.io.reference_prediction import read_prediction
 
 HARTREE_PER_BOHR = Hartree / Bohr
 ALL_NAMES = [
@@ -269,7 +270,7 @@ def test_local_files_are_hashed_once_per_process(fetch, tmp_path, monkeypatch):
     def no_hashing(*args):
         raise AssertionError("hashed twice")
 
-    monkeypatch.setattr(datasets.hashlib, "sha256", no_hashing)
+    monkeypatch.setattr(hashlib, "sha256", no_hashing)
     datasets.fetch("rpbe-d3-train20", data_dir=tmp_path)
     assert datasets.cache_status("rpbe-d3-train20", data_dir=tmp_path) == "local"
 
@@ -639,4 +640,4 @@ def test_malformed_reference_prediction(tmp_path):
     path = tmp_path / datasets.REFERENCE_PREDICTION_FILE
     path.write_text("# comment\nenergy -1.0\nforce 1 0.1 0.2 0.3\nforce 3 0.1 0.2 0.3\n")
     with pytest.raises(InputError, match="line 4: expected 'energy E' or 'force 2 fx fy fz'"):
-        datasets._read_reference_prediction(path)
+        read_prediction(path)

@@ -17,7 +17,7 @@ from ase import Atoms, units
 from ase.calculators.singlepoint import SinglePointCalculator
 from datafiles import MINIMAL_INPUT_NN, THREE_FRAMES_DATA
 
-from nnp_tutorial.errors import InputError
+from nnp_tutorial.errors import InputError, UnknownNameError
 from nnp_tutorial.io import (
     Normalization,
     read_input_data,
@@ -30,6 +30,7 @@ from nnp_tutorial.io import (
     write_weights,
 )
 from nnp_tutorial.io._atomic import atomic_write
+from nnp_tutorial.io.formats import frame_reader
 from nnp_tutorial.model import BehlerParrinelloNetwork
 from nnp_tutorial.symmetry_functions import AngularG3, AngularG9, RadialG2
 
@@ -612,6 +613,11 @@ def test_input_data_ends_inside_structure(tmp_path):
         InputError, match=where(path, len(cut), 2) + r"file ends inside a structure \(missing 'end'\)"
     ):
         list(read_input_data(path))
+
+
+def test_unknown_structure_format_lists_the_known_ones():
+    with pytest.raises(UnknownNameError, match="structure format 'xyz'; valid names: extxyz, extxyz-quip-au"):
+        frame_reader("xyz")
 
 
 # -- nothing half-written -----------------------------------------------------------------------------

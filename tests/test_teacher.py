@@ -257,6 +257,12 @@ def test_finding_and_checking_generated_sets(generated, monkeypatch):
         datasets.load_structures(str(default))
 
 
+def test_teacher_sets_are_registered_with_the_loaders_once():
+    """Importing the teacher module lets the loaders read its sets; a second registration is refused."""
+    with pytest.raises(ValueError, match="generated_dataset_file are already registered"):
+        datasets.register_generated(teacher.generated_dataset_file)
+
+
 def test_cli_refuses_a_bad_recipe(capsys, tmp_path):
     assert main(["make-teacher-dataset", "--ice-polymorphs", "2", "--out", str(tmp_path)]) == 2
     assert "unknown ice polymorph '2'; valid names: 1c, 1h" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Readers and writers for RuNNer/n2p2 files.
+"""Readers and writers for RuNNer/n2p2 files and the structure files of the data sets.
 
 Files are in Bohr and Hartree; everything returned here is in Å and eV
 (:mod:`nnp_tutorial.units`). This is the only place where those conversions
@@ -14,6 +14,14 @@ Modules
     ``weights.XXX.data`` network connections.
 :mod:`~nnp_tutorial.io.input_data`
     ``input.data`` structures with energies and forces.
+:mod:`~nnp_tutorial.io.quip`
+    libAtoms/QUIP extended XYZ in Bohr and Hartree (the revPBE0-D3 set).
+:mod:`~nnp_tutorial.io.extxyz`
+    extended XYZ in Å and eV, written at full precision and streamed back.
+:mod:`~nnp_tutorial.io.formats`
+    the frame readers of the data sets by format name.
+:mod:`~nnp_tutorial.io.reference_prediction`
+    n2p2's ``ExamplePrediction.h`` and our file of its reference energy and forces.
 """
 
 from .input_data import read_input_data, write_input_data

@@ -1,4 +1,4 @@
-"""Write labelled structures as extended XYZ with every float at full precision.
+"""Labelled structures as extended XYZ: written with every float at full precision, read back.
 
 ASE's extended XYZ writer prints per-atom columns with ``%16.8f``, which rounds positions
 and forces to 10⁻⁸ Å and eV/Å; a label written that way no longer equals the model's
@@ -14,12 +14,20 @@ calculator and the other keys into ``atoms.info``)::
     Lattice="ax ay az bx by bz cx cy cz" Properties=species:S:1:pos:R:3:forces:R:3 energy=E ...
     O x y z fx fy fz
     ...
+
+:func:`read_extxyz_frames` streams such files (any extended XYZ file in Å and eV with
+``energy`` and ``forces``) for the data-set loaders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import numpy as np
 from ase import Atoms
+
+from ..errors import InputError
 
 _PROPERTIES = "species:S:1:pos:R:3:forces:R:3"
 
@@ -70,3 +78,45 @@ def _value(value: str | int | float) -> str:
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         return str(int(value))
     return repr(float(value))
+
+
+def read_extxyz_frames(path: Path, want: Callable[[int], bool]) -> Iterator[tuple[int, Atoms | None]]:
+    """Frames of an ASE extended XYZ file already in Å and eV (keys ``energy``, ``forces``).
+
+    Parameters
+    ----------
+    path : Path
+    want : callable
+        ``want(frame)`` is true for the 0-based frames to return.
+
+    Yields
+    ------
+    frame : int
+        0-based frame number, for every frame in file order.
+    atoms : ase.Atoms or None
+        Where ``want(frame)``: the frame as ASE reads it (Å; positions as stored), with
+        energy (eV) and forces of shape (n_atoms, 3) (eV/Å) in its calculator; else None.
+
+    Raises
+    ------
+    InputError
+        A frame ASE cannot parse, or a wanted frame without energy and forces.
+    """
+    import ase.io
+
+    frame = 0
+    frames = ase.io.iread(path, index=":", format="extxyz")
+    while True:
+        try:
+            atoms = next(frames)
+        except StopIteration:
+            return
+        except (ValueError, KeyError, IndexError) as exc:
+            raise InputError(f"cannot parse extended XYZ ({exc})", path=path, frame=frame) from None
+        if not want(frame):
+            yield frame, None
+        elif atoms.calc is None or not {"energy", "forces"} <= atoms.calc.results.keys():
+            raise InputError("frame has no energy and forces", path=path, frame=frame)
+        else:
+            yield frame, atoms
+        frame += 1

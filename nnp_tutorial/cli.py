@@ -348,11 +348,13 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
         top = spectrum.eigenvalues[-1]
         print(
             f"{label} ({spec}): {model.n_weights} weights, {args.batches} batches, {timing[spec]:.1f} s; "
-            f"largest eigenvalue {top:.4g}, {len(spectrum.positive)} nonzero"
+            f"largest eigenvalue {top:.4g}, rank {len(spectrum.positive)}"
             + (
-                ""
-                if len(spectrum.positive) == model.n_weights
-                else " (rank-deficient: more batches give full rank)"
+                " (rank-deficient: more batches give full rank)"
+                if args.batches < model.n_weights
+                else " (one direction is flat for a fixed composition)"
+                if len(spectrum.positive) == model.n_weights - 1
+                else ""
             )
         )
     pd.DataFrame(rows).to_csv(out / "fisher_eigenvalues.csv", index=False, float_format="%.10g")

@@ -10,10 +10,11 @@ through the empirical Fisher information of the L1 loss,
 
 averaged over ``N`` batches drawn by the same schedule as in training. Its
 eigenvalues say how sharply the loss curves along each direction of weight
-space. With ``G`` the (N, n) matrix of the ``g_b``, the nonzero eigenvalues of
-:math:`G^\top G/N` (n × n) are those of the Gram matrix :math:`GG^\top/N`
-(N × N); the remaining ``n − N`` (if N < n) are exactly zero. This module
-diagonalises whichever is smaller.
+space. With ``G`` the (N, n) matrix of the ``g_b``, they are :math:`\sigma^2/N` for the
+singular values :math:`\sigma` of ``G``; if N < n the remaining ``n − N`` are exactly zero.
+For a fixed composition (all water) one direction is always flat: the forces do not
+depend on the output biases and the energies only on one combination of them, so the
+rank is at most n − 1.
 """
 
 from __future__ import annotations
@@ -57,8 +58,12 @@ class FisherSpectrum:
 
     @property
     def positive(self) -> np.ndarray:
-        """Eigenvalues above the round-off level (1e-12 of the largest)."""
-        return self.eigenvalues[self.eigenvalues > 1e-12 * self.eigenvalues.max()]
+        """Eigenvalues above the round-off level of the singular values of G (NumPy's
+        ``matrix_rank`` rule, σ > σ_max max(N, n) ε): λ > λ_max (max(N, n) ε)²; their count is
+        the rank of ⟨I₁⟩ (N = n when unknown)."""
+        size = max(self.n_batches or 0, len(self.eigenvalues))
+        level = self.eigenvalues.max() * (size * np.finfo(np.float64).eps) ** 2
+        return self.eigenvalues[self.eigenvalues > level]
 
     def matrix(self) -> np.ndarray:
         """⟨I₁⟩ itself, shape (n_weights, n_weights)."""
@@ -103,31 +108,36 @@ def l1_gradients(
         return batch, atoms, descriptors, labels.prepare(atoms, batch.components, cache.pairs(batch.frame))
 
     gradients = np.empty((n_batches, model.n_weights))
-    prepared = prefetched(prepare, range(n_batches))
+    prepared = prefetched(prepare, range(n_batches), ahead=4, workers=2)
     for b, (batch, atoms, descriptors, derivatives) in enumerate(
         tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
     ):
+        energy, forces = cache.reference(batch.frame)
         if batch.kind == "energy":
             value, gradient = labels.energy(descriptors, len(atoms))
-            gradient *= np.sign(value - atoms.get_potential_energy() / len(atoms))
+            gradient *= np.sign(value - energy)
         else:
-            reference = atoms.get_forces().ravel()[batch.components]
             _, gradient = labels.force_sign_gradient(
-                descriptors, atoms, batch.components, reference, derivatives
+                descriptors, atoms, batch.components, forces[batch.components], derivatives
             )
         gradients[b] = draws.scale(batch) * gradient
     return gradients
 
 
 def fisher_spectrum(gradients: np.ndarray) -> FisherSpectrum:
-    """Eigenvalues of ⟨I₁⟩ = GᵀG/N from the per-batch gradients G (N, n)."""
+    """Eigenvalues of ⟨I₁⟩ = GᵀG/N from the per-batch gradients G (N, n).
+
+    They are σ²/N for the singular values σ of G (SVD, about 7 s for 10 000 × 2827 on two
+    cores), not the eigenvalues of a formed GᵀG or GGᵀ: a spectrum spans more decades than
+    float64 resolves in a formed product, whose eigenvalues below about 1e-13 of the largest
+    are round-off. For the default network and 4000 batches the singular values give 2826
+    eigenvalues above the round-off level (λ/λ_max down to about 1e-20), a formed GᵀG 1848.
+    """
     n_batches, n_weights = gradients.shape
-    if n_batches < n_weights:
-        nonzero = np.linalg.eigvalsh(gradients @ gradients.T / n_batches)
-        eigenvalues = np.concatenate([np.zeros(n_weights - n_batches), nonzero])
-    else:
-        eigenvalues = np.linalg.eigvalsh(gradients.T @ gradients / n_batches)
-    return FisherSpectrum(np.sort(np.clip(eigenvalues, 0.0, None)), n_batches, gradients)
+    sigma = np.linalg.svd(gradients, compute_uv=False)
+    eigenvalues = np.zeros(n_weights)  # n − N exact zeros when fewer batches than weights
+    eigenvalues[n_weights - len(sigma) :] = np.sort(sigma**2 / n_batches)
+    return FisherSpectrum(eigenvalues, n_batches, gradients)
 
 
 def read_spectra(path: str | Path) -> dict[str, FisherSpectrum]:

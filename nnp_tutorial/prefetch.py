@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 
-def prefetched(function: Callable, items: Iterable, ahead: int = 2) -> Iterator:
-    """``function(item)`` for each item in order, computed up to ``ahead`` items early in a thread.
+def prefetched(function: Callable, items: Iterable, ahead: int = 2, workers: int = 1) -> Iterator:
+    """``function(item)`` for each item in order, computed up to ``ahead`` items early in ``workers``
+    threads.
 
     The neighbour search and numpy release the GIL for most of their work, and
     TensorFlow releases it while a graph runs, so on two cores the index arrays
@@ -22,7 +23,7 @@ def prefetched(function: Callable, items: Iterable, ahead: int = 2) -> Iterator:
     [0, 1, 4, 9, 16]
     """
     items = iter(items)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         pending = deque(pool.submit(function, item) for item in islice(items, ahead))
         while pending:
             result = pending.popleft().result()

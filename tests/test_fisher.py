@@ -44,11 +44,13 @@ def l1_gradient_by_tape(model, atoms, batch, scale) -> np.ndarray:
 @pytest.mark.parametrize("n_batches", [25, 90])  # fewer and more batches than weights
 def test_eigenvalues_equal_those_of_the_explicit_matrix(tiny, boxes, n_batches):
     schedule = BatchSchedule(np.arange(len(boxes)), np.array([len(a) for a in boxes]), seed=3)
-    explicit = np.zeros((tiny.n_weights, tiny.n_weights))
-    for b in range(n_batches):
-        batch = schedule.draw(b)
-        g = l1_gradient_by_tape(tiny, boxes[batch.frame], batch, schedule.scale(batch))
-        explicit += np.outer(g, g) / n_batches
+    by_tape = np.array(
+        [
+            l1_gradient_by_tape(tiny, boxes[batch.frame], batch, schedule.scale(batch))
+            for batch in map(schedule.draw, range(n_batches))
+        ]
+    )
+    explicit = sum(np.outer(g, g) for g in by_tape) / n_batches
     expected = np.linalg.eigvalsh(explicit)
     spectrum = fisher_spectrum(l1_gradients(tiny, boxes, n_batches=n_batches, seed=3, progress=False))
     assert len(spectrum.eigenvalues) == tiny.n_weights
@@ -58,8 +60,22 @@ def test_eigenvalues_equal_those_of_the_explicit_matrix(tiny, boxes, n_batches):
     np.testing.assert_allclose(spectrum.matrix(), explicit, rtol=0, atol=1e-10 * np.abs(explicit).max())
     # rank: at most the number of batches; with one composition only a combination of
     # the output biases of O and H is seen, so one direction is always flat
-    rank = np.linalg.matrix_rank(explicit, tol=1e-12 * expected.max())
+    rank = np.linalg.matrix_rank(by_tape)
     assert len(spectrum.positive) == rank <= min(n_batches, tiny.n_weights - 1)
+
+
+def test_small_eigenvalues_are_resolved_below_the_precision_of_a_formed_product():
+    """G = U diag(σ) Vᵀ with σ over ten decades: λ = σ²/N spans twenty, beyond what GᵀG resolves."""
+    rng = np.random.default_rng(0)
+    n_batches, n_weights = 300, 120
+    u = np.linalg.qr(rng.standard_normal((n_batches, n_weights)))[0]
+    v = np.linalg.qr(rng.standard_normal((n_weights, n_weights)))[0]
+    sigma = np.logspace(0, -10, n_weights)
+    spectrum = fisher_spectrum(u * sigma @ v.T)
+    np.testing.assert_allclose(spectrum.eigenvalues, np.sort(sigma**2 / n_batches), rtol=1e-5)
+    assert len(spectrum.positive) == n_weights
+    formed = np.linalg.eigvalsh((u * sigma @ v.T).T @ (u * sigma @ v.T) / n_batches)
+    assert np.abs(formed[:20] / np.sort(sigma**2 / n_batches)[:20] - 1).max() > 1  # what SVD avoids
 
 
 def test_plots_have_one_histogram_per_model(tiny, boxes):

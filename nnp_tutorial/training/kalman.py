@@ -255,7 +255,7 @@ class KalmanFilter:
         self.dtype = np.dtype(dtype)
         self.process_noise = process_noise
         self._syrk = blas.dsyrk if self.dtype == np.float64 else blas.ssyrk
-        self.P_ = [np.asfortranarray(np.eye(b.stop - b.start, dtype=self.dtype)) for b in self.blocks]
+        self.P_ = [np.eye(b.stop - b.start, dtype=self.dtype, order="F") for b in self.blocks]
         self.step_ = 0
 
     def update(self, jacobian: np.ndarray, errors: np.ndarray) -> np.ndarray:

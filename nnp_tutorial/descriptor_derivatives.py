@@ -49,9 +49,9 @@ import numpy as np
 
 from .descriptor_loops import (
     DescriptorLoops,
-    _centre_triples,
-    _shift_codes,
+    centre_triples,
     gaussian_pair_term,
+    shift_codes,
 )
 from .neighbors import PairList
 
@@ -179,7 +179,7 @@ def _collect_triples(
     same = e1 == e2
     t, g = 0, 0
     if species[a] == e:  # triples centred on a: w_i = 1
-        n = _centre_triples(
+        n = centre_triples(
             a, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp, tq, to
         )  # fmt: skip
         for u in range(n):
@@ -407,7 +407,7 @@ class DrawnAtomDerivatives:
         angular, radial = self.pair_terms(r, inverse_r, drawn_pairs)
         slot = np.full(len(r), -1, np.int64)  # row of each drawn atom's pair in ``radial``
         slot[drawn_pairs] = np.arange(len(drawn_pairs))
-        codes = _shift_codes(pairs.shifts)
+        codes = shift_codes(pairs.shifts)
         row_of, centers = _drawn_rows(atoms, pairs.neighbors, pairs.block_start, pairs.block_count)
         out = np.zeros((len(centers), self.n_columns))
         args = (pairs.species, pairs.neighbors)

@@ -26,9 +26,9 @@ each centre's functions and the gradients of its own pairs are written by one
 thread only, and only the third sides' gradients go to per-thread buffers. No
 per-triple floating-point array is stored (the forward pass keeps only the three pair
 indices of each triple for the backward pass), so memory grows far more slowly with
-the structure than the graph's and needs no chunking. The training Jacobians, which
-differentiate with respect to the weights through these sums, use the TensorFlow
-graph instead.
+the structure than the graph's and needs no chunking. The derivatives of the functions
+with respect to a few drawn atoms, which training's force labels need, are
+:mod:`nnp_tutorial.descriptor_derivatives` (the same pair-term formula and triple finder).
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ import os
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
 
-from .descriptors import SymmetryFunctionSet, element_rows
-from .neighbors import PairList
+from .neighbors import PairList, element_rows
+
+if TYPE_CHECKING:
+    from .descriptors import SymmetryFunctionSet
 
 #: Threads of the loops (one per core, at most four).
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
@@ -94,7 +97,7 @@ def _pair_terms(
 
 
 @numba.njit(nogil=True, cache=True)
-def _shift_codes(shifts: np.ndarray) -> np.ndarray:
+def shift_codes(shifts: np.ndarray) -> np.ndarray:
     """Each pair's cell shift as one integer ``c = s_0 W^2 + s_1 W + s_2``, ``W = 4 max|s| + 1``.
 
     A sum or difference of two codes is the code of the sum or difference of the
@@ -131,7 +134,7 @@ def _radial_backward(dP, r, atoms, rows, starts, counts, keys, columns, w, along
 
 
 @numba.njit(nogil=True, cache=True)
-def _centre_triples(
+def centre_triples(
     i, r, neighbors, codes, starts, counts, e1, e2, same, narrow, max_squared, head, chain, tp, tq, to,
 ):  # fmt: skip
     """Write the triples of centre ``i`` to ``tp, tq`` (pairs i → j, i → k), ``to`` (j → k); return how many.
@@ -243,7 +246,7 @@ def _angular_forward(
     chain = np.empty(max(block_counts[:, e2].max(), 1), np.int64)
     start = 0
     for c, i in enumerate(atoms):
-        n = _centre_triples(
+        n = centre_triples(
             i, r, neighbors, codes, starts, block_counts, e1, e2, e1 == e2, narrow, max_squared, head, chain,
             tp[start:], tq[start:], to[start:],
         )  # fmt: skip
@@ -365,6 +368,7 @@ class DescriptorLoops:
     Examples
     --------
     >>> from ase.build import molecule
+    >>> from nnp_tutorial.descriptors import SymmetryFunctionSet
     >>> from nnp_tutorial.symmetry_functions import AngularG3, RadialG2
     >>> sfs = SymmetryFunctionSet({"H": [RadialG2("H", "O", 0.5, 0.0, 4.0)],
     ...                            "O": [AngularG3("O", "H", "H", 0.5, 1.0, 2.0, 4.0)]})
@@ -473,7 +477,7 @@ class DescriptorLoops:
         block = pairs.species[pairs.centers] * len(self.descriptor.elements) + pairs.species[pairs.neighbors]
         rows, split = self._atoms(pairs)
         state = _State(pairs, r, rows, split)
-        codes = _shift_codes(pairs.shifts)
+        codes = shift_codes(pairs.shifts)
         n_functions = self.descriptor.n_functions.values()
         out = [np.zeros((sum(map(len, split[k])), n)) for k, n in enumerate(n_functions)]
         flat, d_flat = self._buffers(state)
@@ -526,7 +530,7 @@ class DescriptorLoops:
                 n1, n2 = state.pairs.block_count[atoms, e1], state.pairs.block_count[atoms, e2]
                 candidates = n1 * (n1 - 1) // 2 if e1 == e2 else n1 * n2
                 most = int(np.max(candidates, initial=1))
-                room = int(np.sum(candidates)) + 1  # one more: see _centre_triples
+                room = int(np.sum(candidates)) + 1  # one more: see centre_triples
                 sizes[k, t] = (room, len(atoms), rows, most)
         n_pairs, n_keys, n_columns = len(state.r), len(self.keys), len(self._group_keys)
         need = sum(3 * m + n for m, n, _, _ in sizes.values())

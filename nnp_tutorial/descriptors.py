@@ -37,7 +37,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -45,12 +44,10 @@ from ase import Atoms
 from ase.data import atomic_numbers, chemical_symbols
 
 from .cutoffs import CutoffFunction, get_cutoff
+from .descriptor_loops import DescriptorLoops
 from .errors import UnknownElementError
-from .neighbors import NeighborSearch, PairList, neighbor_pairs, triples
+from .neighbors import NeighborSearch, PairList, element_rows, neighbor_pairs, triples
 from .symmetry_functions import AngularG3, RadialG2, SymmetryFunction, n2p2_sort_key, sort_elements
-
-if TYPE_CHECKING:
-    from .descriptor_loops import DescriptorLoops
 
 
 @dataclass
@@ -197,15 +194,6 @@ class _BoundCutoff:
 
     function: CutoffFunction
     alpha: float
-
-
-def element_rows(species: np.ndarray, n_species: int) -> np.ndarray:
-    """Position of each atom among the atoms of its element (its row in that element's arrays), (n_atoms,)."""
-    rows = np.zeros(len(species), dtype=np.int64)
-    for k in range(n_species):
-        mask = species == k
-        rows[mask] = np.arange(mask.sum())
-    return rows
 
 
 def pair_factors(
@@ -683,8 +671,6 @@ class SymmetryFunctionSet:
     @functools.cached_property
     def loops(self) -> DescriptorLoops:
         """The set as compiled loops over the central atoms, built once (it keeps reusable memory)."""
-        from .descriptor_loops import DescriptorLoops  # that module builds on this one
-
         return DescriptorLoops(self)
 
     def from_inputs(self, inputs: DescriptorInputs) -> dict[str, np.ndarray]:

@@ -231,6 +231,15 @@ class NeighborSearch:
         return self._searches[key].compute(positions, cell, pbc.tolist(), quantities="ijS")
 
 
+def element_rows(species: np.ndarray, n_species: int) -> np.ndarray:
+    """Position of each atom among the atoms of its element (its row in that element's arrays), (n_atoms,)."""
+    rows = np.zeros(len(species), dtype=np.int64)
+    for k in range(n_species):
+        mask = species == k
+        rows[mask] = np.arange(mask.sum())
+    return rows
+
+
 def neighbor_pairs(
     positions: np.ndarray,
     cell: np.ndarray,

@@ -44,7 +44,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .descriptor_derivatives import DrawnDerivatives
-from .descriptors import element_rows
+from .neighbors import element_rows
 
 
 @dataclass

@@ -33,7 +33,7 @@ from ase import Atoms
 from .md.analysis import mean_density
 from .md.equilibration import average_verdict, window
 from .md.plots import plot_density
-from .widgets import figure_png
+from .png import figure_png
 
 #: Rotation of a spinning view: axis (screen y) and angle per animation frame, radians.
 SPIN_AXIS, SPIN_RADIANS_PER_FRAME = (0.0, 1.0, 0.0), 0.01

@@ -25,14 +25,17 @@ Example
 from __future__ import annotations
 
 import asyncio
-import io
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .png import figure_png
 from .training.plots import plot_training_curves
-from .training.trainer import Trainer
+
+if TYPE_CHECKING:
+    from .training.trainer import Trainer
 
 #: Columns of a curve: the validation points of one run.
 CURVE_COLUMNS = ["step", "wall_time_s", "energy_rmse", "force_rmse"]
@@ -158,13 +161,6 @@ class LiveTraining:
     def figure(self, x: str = "step") -> Figure:
         """Validation curves of all runs (:func:`~nnp_tutorial.training.plots.plot_training_curves`)."""
         return plot_training_curves(self.curves, x=x)
-
-
-def figure_png(figure: Figure, dpi: int = 90) -> bytes:
-    """The figure as PNG bytes (for an :class:`ipywidgets.Image`)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
 
 
 class LearningRateExplorer(widgets.VBox):

@@ -92,3 +92,13 @@ def test_density_explorer_reports_the_block_average_of_the_chosen_run_and_cut():
     assert drift == pytest.approx(-0.05, abs=0.002) and "per ps" in explorer.readout.value
     explorer.run.value = "short"  # 2 rows after the cut: too few for 8 blocks, said, not raised
     assert explorer.readout.value.startswith("short: need at least 2 blocks and one point per block")
+
+
+def test_the_views_and_md_analysis_import_without_tensorflow():
+    """A notebook that only looks at MD results starts in seconds, without TensorFlow (~0.5 GB)."""
+    import subprocess
+    import sys
+
+    code = "import sys, nnp_tutorial.views, nnp_tutorial.md; print('tensorflow' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

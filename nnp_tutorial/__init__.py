@@ -3,8 +3,35 @@
 A teaching package that reproduces Adam vs extended-Kalman-filter training of
 Behler–Parrinello networks for liquid water. Internal units are Å and eV
 (:mod:`nnp_tutorial.units`).
+
+What a notebook or a script needs is importable from here; each name is loaded from its
+module when first used (so that ``import nnp_tutorial.views`` does not start TensorFlow):
+
+==========================  ==================================================================
+data                        :func:`load_structures`, :func:`load_potential`, :func:`fetch`,
+                            :func:`spread` (:mod:`nnp_tutorial.datasets`)
+potential                   :class:`BehlerParrinelloNetwork`, :class:`SymmetryFunctionSet`,
+                            :class:`NNPCalculator` (ASE)
+training                    :class:`TrainingConfig`, :class:`Trainer`, :func:`default_descriptor`,
+                            :func:`read_training_run`
+molecular dynamics          :func:`water_box`, :func:`run_md`, :func:`load_run`,
+                            :func:`mean_density`, :func:`radial_distribution`
+Fisher information          :func:`l1_gradients`, :func:`fisher_spectrum`
+==========================  ==================================================================
+
+Example: the published revPBE0-D3 potential of Cheng et al. on one of its own training
+structures (downloaded once, or read from ``$NNP_TUTORIAL_DATA``)
+
+>>> import nnp_tutorial as nt
+>>> model = nt.load_potential("nnp-revpbe0-d3-cheng2019")
+>>> frame = nt.load_structures("revpbe0-d3", index=slice(0, 1))[0]
+>>> reference = frame.get_potential_energy()  # eV, revPBE0-D3
+>>> frame.calc = nt.NNPCalculator(model)
+>>> len(frame), bool(abs(frame.get_potential_energy() - reference) / len(frame) < 0.005)  # eV/atom
+(192, True)
 """
 
+import importlib as _importlib
 import logging as _logging
 import os as _os
 
@@ -23,3 +50,39 @@ _os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 _logging.getLogger("tensorflow").addFilter(_ExpectedRetracing())
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it (loaded on first use, PEP 562)
+_API = {
+    "load_structures": "datasets",
+    "load_potential": "datasets",
+    "fetch": "datasets",
+    "spread": "datasets",
+    "BehlerParrinelloNetwork": "model",
+    "SymmetryFunctionSet": "descriptors",
+    "NNPCalculator": "calculator",
+    "TrainingConfig": "training",
+    "Trainer": "training",
+    "default_descriptor": "training",
+    "read_training_run": "training.outputs",
+    "water_box": "md",
+    "run_md": "md",
+    "load_run": "md",
+    "mean_density": "md",
+    "radial_distribution": "md",
+    "l1_gradients": "fisher",
+    "fisher_spectrum": "fisher",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        value = getattr(_importlib.import_module(f".{_API[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})

@@ -26,9 +26,12 @@ def runnable_examples(module) -> int:
 
 
 MODULES = sorted(
-    info.name
-    for info in pkgutil.walk_packages(nnp_tutorial.__path__, "nnp_tutorial.")
-    if runnable_examples(importlib.import_module(info.name))
+    name
+    for name in [
+        "nnp_tutorial",
+        *(i.name for i in pkgutil.walk_packages(nnp_tutorial.__path__, "nnp_tutorial.")),
+    ]
+    if runnable_examples(importlib.import_module(name))
 )
 
 

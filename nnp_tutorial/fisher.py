@@ -19,6 +19,7 @@ rank is at most n − 1.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 from ase import Atoms
 from matplotlib.figure import Figure
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from .prefetch import prefetched
@@ -108,19 +110,24 @@ def l1_gradients(
         return batch, atoms, descriptors, labels.prepare(atoms, batch.components, cache.pairs(batch.frame))
 
     gradients = np.empty((n_batches, model.n_weights))
-    prepared = prefetched(prepare, range(n_batches), ahead=4, workers=2)
-    for b, (batch, atoms, descriptors, derivatives) in enumerate(
-        tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
+    # One BLAS thread: idle OpenBLAS threads spin after each of the many small products and
+    # take the core the worker threads need (as in Trainer.run).
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        closing(prefetched(prepare, range(n_batches), ahead=8, workers=2)) as prepared,
     ):
-        energy, forces = cache.reference(batch.frame)
-        if batch.kind == "energy":
-            value, gradient = labels.energy(descriptors, len(atoms))
-            gradient *= np.sign(value - energy)
-        else:
-            _, gradient = labels.force_sign_gradient(
-                descriptors, atoms, batch.components, forces[batch.components], derivatives
-            )
-        gradients[b] = draws.scale(batch) * gradient
+        for b, (batch, atoms, descriptors, derivatives) in enumerate(
+            tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
+        ):
+            energy, forces = cache.reference(batch.frame)
+            if batch.kind == "energy":
+                value, gradient = labels.energy(descriptors, len(atoms))
+                gradient *= np.sign(value - energy)
+            else:
+                _, gradient = labels.force_sign_gradient(
+                    descriptors, atoms, batch.components, forces[batch.components], derivatives
+                )
+            gradients[b] = draws.scale(batch) * gradient
     return gradients
 
 

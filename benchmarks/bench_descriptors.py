@@ -7,7 +7,7 @@ Prints medians (and quartiles) over repetitions for
 * n2p2's 1080-atom RPBE-D3 example box,
 
 for the default engine (float64: symmetry functions and their gradient as numba loops,
-:class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`, networks in TensorFlow) split into
+:class:`~nnp_tutorial.descriptors.loops.DescriptorLoops`, networks in TensorFlow) split into
 neighbour list (vesin, plain search), symmetry functions, networks and dE/dG, the gradient
 with respect to the pair vectors, and forces and virial; and for the graph engine
 (``engine="graph"``: triple lists by numba, then one XLA-compiled TensorFlow graph for
@@ -74,9 +74,9 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
     sfs = model.descriptor
     pairs = sfs.pairs(atoms)
     single_chunk = len(atoms) <= 256
-    inputs = sfs.padded(sfs.inputs(pairs))
+    inputs = sfs.graph.padded(sfs.graph.inputs(pairs))
     tensors = inputs.tensors()
-    n_terms = angular_terms(model, sfs.inputs(pairs))
+    n_terms = angular_terms(model, sfs.graph.inputs(pairs))
     rng = np.random.default_rng(0)
     x, y = rng.random(n_terms), rng.random(n_terms)
 
@@ -92,7 +92,7 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
         ("  neighbour list (vesin)", timer(lambda: sfs.pairs(atoms))),
         *(("  " + name, value) for name, value in loops_parts(model, pairs, timer)),
         ("total, graph engine (engine='graph')", timer(lambda: model.evaluate(atoms, engine="graph"))),
-        ("  triples and index arrays (numba)", timer(lambda: sfs.padded(sfs.inputs(pairs)))),
+        ("  triples and index arrays (numba)", timer(lambda: sfs.graph.padded(sfs.graph.inputs(pairs)))),
     ]
     if single_chunk:
         rows.append(
@@ -112,7 +112,7 @@ def bench_structure(label: str, model, atoms, repeats: int) -> None:
         )
     floor = timer(lambda: np.exp(x) * y)
     rows.append((f"floor: numpy exp(x)*y over {n_terms} terms", floor))
-    print(f"\n{label}: {len(atoms)} atoms, {len(pairs)} pairs, {sfs.inputs(pairs).n_triples} triples")
+    print(f"\n{label}: {len(atoms)} atoms, {len(pairs)} pairs, {sfs.graph.inputs(pairs).n_triples} triples")
     for name, (med, q1, q3) in rows:
         print(f"  {name:48s} {med:9.2f} ms  (IQR {q1:.2f}-{q3:.2f})  = {med / floor[0]:6.2f} x floor")
     print(f"  per atom: {total[0] / len(atoms):.4f} ms/atom; page faults per evaluation: {faults:.0f}")

@@ -73,7 +73,7 @@ def main() -> None:
 
     pairs, descriptors = first_visit()
     derivatives = labels.prepare(atoms, batch.components, pairs)
-    n_terms = angular_terms(model, sfs.inputs(pairs))
+    n_terms = angular_terms(model, sfs.graph.inputs(pairs))
     x, y = np.random.default_rng(0).random((2, n_terms))
     rows = [
         ("first visit of a structure: neighbour list and G", median_ms(first_visit, args.repeats)),

@@ -8,12 +8,12 @@ Starts from frame 0 of the revPBE0-D3 data set with Maxwell–Boltzmann velociti
   and a thermo row + trajectory frame every 20 steps), and one NPT step with
   ``OneForceNPTBerendsen`` next to ASE's ``NPTBerendsen`` (two force evaluations per step);
 * its parts: ``model.evaluate`` split into neighbour list (vesin, plain search), and then,
-  in float64 (the loops engine, :class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`),
+  in float64 (the loops engine, :class:`~nnp_tutorial.descriptors.loops.DescriptorLoops`),
   symmetry functions (pair terms and numba loops), networks and dE/dG (TF/XLA), the
   gradient per pair (numba loops), forces and virial; in float32 (the graph engine),
   triples and index arrays (numba), tensor conversion and the compiled graph (TF/XLA:
   symmetry functions, networks, forces and stress); the neighbour search as the NVT steps
-  do it (the calculator's Verlet-cached :class:`~nnp_tutorial.neighbors.NeighborSearch`,
+  do it (the calculator's Verlet-cached :class:`~nnp_tutorial.descriptors.neighbors.NeighborSearch`,
   skin 1 Å); the ASE/MD overhead is the step minus ``evaluate``;
 * the floor of ``bench_descriptors.py``, measured in the same run: one numpy pass
   ``exp(x) * y`` over as many float64 numbers as the structure has angular terms.
@@ -41,10 +41,10 @@ from bench_descriptors import angular_terms, loops_parts  # same floor and parts
 
 from nnp_tutorial import datasets
 from nnp_tutorial.calculator import NNPCalculator
+from nnp_tutorial.descriptors.neighbors import NeighborSearch
 from nnp_tutorial.md import StabilityMonitor, make_dynamics, run_md, thermo_row
 from nnp_tutorial.md.runs import _thermalize
 from nnp_tutorial.model import BehlerParrinelloNetwork
-from nnp_tutorial.neighbors import NeighborSearch
 from nnp_tutorial.timing import median_ms
 
 TIMESTEP_FS = 0.5
@@ -150,12 +150,12 @@ def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -
             for name, value in loops_parts(model, pairs, lambda f: timed_steps(f, steps))
         ]
     else:  # the graph engine
-        inputs = sfs.padded(sfs.inputs(pairs))
+        inputs = sfs.graph.padded(sfs.graph.inputs(pairs))
         tensors = inputs.tensors(tf.as_dtype(dtype))
         rows += [
             (
                 "    triples and index arrays (numba)",
-                timed_steps(lambda: sfs.padded(sfs.inputs(pairs)), steps),
+                timed_steps(lambda: sfs.graph.padded(sfs.graph.inputs(pairs)), steps),
             ),
             ("    tensor conversion", timed_steps(lambda: inputs.tensors(tf.as_dtype(dtype)), steps)),
             (
@@ -185,7 +185,7 @@ def bench_model(label: str, model, frame, steps: int, warmup: int, dtype: str) -
         rows.append(("run_md NVT, mean per step (records, restart)", (mean, mean, mean)))
     else:  # random weights may heat the system beyond the stability limits within the warm-up
         note = f"  (run_md not timed: {run.status}, {run.instability.reason})"
-    x, y = np.random.default_rng(0).random((2, angular_terms(model, sfs.inputs(pairs))))
+    x, y = np.random.default_rng(0).random((2, angular_terms(model, sfs.graph.inputs(pairs))))
     floor = timed_steps(lambda: np.exp(x) * y, steps)
     rows.append((f"floor: numpy exp(x)*y over {x.size} terms", floor))
 

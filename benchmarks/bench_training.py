@@ -6,7 +6,7 @@ medians (and quartiles) over repetitions, after warm-up, of
 
 * a 10-component force batch's labels and Jacobian in closed form, alone, in its two
   parts: the geometry (∂G/∂x of the drawn atoms from the cached neighbour list,
-  :mod:`nnp_tutorial.descriptor_derivatives`; weight-independent, computed ahead in a
+  :mod:`nnp_tutorial.descriptors.derivatives`; weight-independent, computed ahead in a
   thread by ``Trainer.run(prefetch=True)``) and the networks
   (:mod:`nnp_tutorial.network_derivatives`); and Adam's gradient 2 Jᵀ ξ (the network part
   as one vector–Jacobian product);

@@ -18,7 +18,7 @@ from typing import Any
 from ase.calculators.calculator import Calculator, PropertyNotImplementedError, all_changes
 from ase.stress import full_3x3_to_voigt_6_stress
 
-from .neighbors import NeighborSearch
+from .descriptors.neighbors import NeighborSearch
 
 
 class NNPCalculator(Calculator):
@@ -36,7 +36,7 @@ class NNPCalculator(Calculator):
         precision), which is now no faster: kept for comparison.
     skin : float, default 1.0
         Verlet skin of the neighbour search, Å
-        (:class:`~nnp_tutorial.neighbors.NeighborSearch`): while the cell stays
+        (:class:`~nnp_tutorial.descriptors.neighbors.NeighborSearch`): while the cell stays
         the same (NVT, NVE), the pairs within cutoff + skin are searched once and
         reused until an atom has moved more than skin/2, which saves most of the
         search; results are the same as without it. 0 searches at every call.

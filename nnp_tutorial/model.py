@@ -49,6 +49,7 @@ from ase import Atoms
 
 from .activations import ACTIVATIONS
 from .descriptors import SymmetryFunctionSet
+from .descriptors.neighbors import NeighborSearch, PairList
 from .dispatch import ShapeDispatch
 from .errors import UnknownNameError
 from .io import (
@@ -61,7 +62,6 @@ from .io import (
     write_scaling,
     write_weights,
 )
-from .neighbors import NeighborSearch, PairList
 from .scaling import InputScaling
 from .units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
 
@@ -249,7 +249,7 @@ class Architecture:
         """
         with tf.GradientTape() as tape:
             tape.watch(vectors)
-            g = self.descriptor.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+            g = self.descriptor.graph.call(vectors, rows, radial, angular_p, angular_q, n_rows)
             energies = self.atomic_energies(g, weights, constants)
             energy = tf.add_n([tf.reduce_sum(x) for x in energies])
         # (pairs, 3) dE/dD_p; summed in float64 so that the net force vanishes to round-off
@@ -441,7 +441,7 @@ class BehlerParrinelloNetwork:
 
         * ``"loops"`` (the default in float64): symmetry functions and their gradient
           as compiled loops over the central atoms
-          (:class:`~nnp_tutorial.descriptor_loops.DescriptorLoops`), the networks and
+          (:class:`~nnp_tutorial.descriptors.loops.DescriptorLoops`), the networks and
           their gradient in TensorFlow; about twice as fast for one structure, and it
           keeps only three int32 indices per triple, so it needs no chunks;
         * ``"graph"``: one XLA-compiled TensorFlow graph (the one the training
@@ -451,7 +451,7 @@ class BehlerParrinelloNetwork:
           chunks of central atoms with at most about ``max_triples`` angular
           triples each, which bounds the memory.
 
-        ``neighbor_search`` is a :class:`~nnp_tutorial.neighbors.NeighborSearch`
+        ``neighbor_search`` is a :class:`~nnp_tutorial.descriptors.neighbors.NeighborSearch`
         kept from one MD step to the next (its Verlet cache saves most of the
         neighbour search); the results are the same with or without it.
         """
@@ -473,15 +473,17 @@ class BehlerParrinelloNetwork:
         members = [np.flatnonzero(species == k) for k in range(len(self.elements))]  # atoms per element
         for mask in chunks:
             if len(chunks) == 1:
-                inputs = self.descriptor.inputs(pairs)  # rows: position among atoms of the element
+                inputs = self.descriptor.graph.inputs(pairs)  # rows: position among atoms of the element
                 chunk = members
             else:
                 chunk = [m[mask[m]] for m in members]
                 rows = np.zeros(n_atoms, dtype=np.int64)
                 for m in chunk:
                     rows[m] = np.arange(len(m))
-                inputs = self.descriptor.inputs(pairs.select_centers(mask), rows, tuple(map(len, chunk)))
-            inputs = self.descriptor.padded(inputs)
+                inputs = self.descriptor.graph.inputs(
+                    pairs.select_centers(mask), rows, tuple(map(len, chunk))
+                )
+            inputs = self.descriptor.graph.padded(inputs)
             e, f, v, per_element = self.compiled_graph(
                 inputs.tensors(tf.as_dtype(dtype)), inputs.n_rows, n_atoms
             )

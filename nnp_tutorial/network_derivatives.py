@@ -9,7 +9,7 @@ with n2p2's ``normalize_nodes``, else 1) and output :math:`E_i = s\,z_{L+1} + e_
 * **force label** of a component :math:`c` (atom :math:`a`, axis :math:`d`):
   :math:`F_c = -\sum_i \dot E_{ic}` with the directional derivative along
   :math:`v_{ic} = \mathrm{scale} \odot \partial G_i/\partial x_c`
-  (:mod:`nnp_tutorial.descriptor_derivatives`), by forward mode:
+  (:mod:`nnp_tutorial.descriptors.derivatives`), by forward mode:
   :math:`\dot h_0 = v`, :math:`\dot z_l = c_l \dot h_{l-1} W_l`, :math:`\dot h_l = \sigma_l'(z_l)\,\dot z_l`,
   :math:`\dot E = s\,c_{L+1} \dot h_L W_{L+1}`.
   Its weight derivatives come from a reverse pass over the pair (primal, tangent): with
@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .descriptor_derivatives import DrawnDerivatives
-from .neighbors import element_rows
+from .descriptors.derivatives import DrawnDerivatives
+from .descriptors.neighbors import element_rows
 
 
 @dataclass

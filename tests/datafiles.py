@@ -86,7 +86,7 @@ def water_box(
 def small_descriptor():
     """Seven symmetry functions (r_c = 4 Å, tanh³ cutoff) of every type: fast to compile."""
     from nnp_tutorial.descriptors import SymmetryFunctionSet
-    from nnp_tutorial.symmetry_functions import AngularG3, AngularG9, RadialG2
+    from nnp_tutorial.descriptors.functions import AngularG3, AngularG9, RadialG2
 
     rc = 4.0
     functions = {
@@ -131,7 +131,7 @@ def energy_and_forces_graph(model, atoms):
     of :mod:`nnp_tutorial.training.labels`).
     """
     sfs = model.descriptor
-    inputs = sfs.inputs(sfs.pairs(atoms))
+    inputs = sfs.graph.inputs(sfs.pairs(atoms))
     energy, forces, _, _ = model.architecture.evaluation_graph(
         *inputs.tensors(), model.weights, model.constants, inputs.n_rows, len(atoms)
     )

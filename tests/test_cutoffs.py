@@ -1,4 +1,4 @@
-"""Cutoff functions against their formulas (the table in :mod:`nnp_tutorial.cutoffs`)."""
+"""Cutoff functions against their formulas (the table in :mod:`nnp_tutorial.descriptors.cutoffs`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nnp_tutorial.cutoffs import CutoffFunction, get_cutoff, register_cutoff
+from nnp_tutorial.descriptors.cutoffs import CutoffFunction, get_cutoff, register_cutoff
 from nnp_tutorial.errors import UnknownNameError
 
 RC = 6.35  # Å

@@ -14,8 +14,8 @@ from datafiles import water_box
 from test_model import cheng, cubic_box, triclinic_box  # noqa: F401  (fixtures)
 from test_symmetry_functions import CUTOFFS, STRUCTURES, make_functions
 
-from nnp_tutorial.descriptor_loops import DescriptorLoops
 from nnp_tutorial.descriptors import SymmetryFunctionSet
+from nnp_tutorial.descriptors.loops import DescriptorLoops
 from nnp_tutorial.errors import UnknownNameError
 
 
@@ -45,11 +45,11 @@ def test_gradient_matches_finite_differences_and_the_graph(loops, name):
     forces, virial = loops.forces_and_virial(pairs, grad)  # forces = -dL/dr
 
     # the graph: tape gradient of the same sum with respect to the pair vectors
-    inputs = sfs.inputs(pairs)
+    inputs = sfs.graph.inputs(pairs)
     tensors = inputs.tensors()
     with tf.GradientTape() as tape:
         tape.watch(tensors[0])
-        graph = sfs.call(tensors[0], tensors[1], *tensors[4:], inputs.n_rows)
+        graph = sfs.graph.call(tensors[0], tensors[1], *tensors[4:], inputs.n_rows)
         total = tf.add_n([tf.reduce_sum(x * y) for x, y in zip(graph, w)])
     # the two put the r_jk terms on different pairs (j → k here, i → j and i → k there):
     # compare what the gradient means, forces on atoms and the virial

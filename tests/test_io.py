@@ -17,6 +17,7 @@ from ase import Atoms, units
 from ase.calculators.singlepoint import SinglePointCalculator
 from datafiles import MINIMAL_INPUT_NN, THREE_FRAMES_DATA
 
+from nnp_tutorial.descriptors.functions import AngularG3, AngularG9, RadialG2
 from nnp_tutorial.errors import InputError, UnknownNameError
 from nnp_tutorial.io import (
     Normalization,
@@ -32,7 +33,6 @@ from nnp_tutorial.io import (
 from nnp_tutorial.io._atomic import atomic_write
 from nnp_tutorial.io.formats import frame_reader
 from nnp_tutorial.model import BehlerParrinelloNetwork
-from nnp_tutorial.symmetry_functions import AngularG3, AngularG9, RadialG2
 
 BOHR, HARTREE = units.Bohr, units.Hartree
 

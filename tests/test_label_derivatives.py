@@ -14,9 +14,9 @@ import pytest
 from ase import Atoms
 from datafiles import water_box
 
-from nnp_tutorial.descriptor_derivatives import DrawnAtomDerivatives
+from nnp_tutorial.descriptors.derivatives import DrawnAtomDerivatives
+from nnp_tutorial.descriptors.neighbors import element_rows
 from nnp_tutorial.model import BehlerParrinelloNetwork
-from nnp_tutorial.neighbors import element_rows
 from nnp_tutorial.scaling import InputScaling
 from nnp_tutorial.training import DescriptorCache, LabelFunctions, Trainer, TrainingConfig
 from nnp_tutorial.training.labels import batch_errors

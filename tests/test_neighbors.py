@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from nnp_tutorial.neighbors import NeighborSearch, PairList, neighbor_pairs, triples
+from nnp_tutorial.descriptors.neighbors import NeighborSearch, PairList, neighbor_pairs, triples
 
 N_SPECIES = 3
 EDGE = 1e-9  # pairs this close to the cutoff are ignored (either answer is right)

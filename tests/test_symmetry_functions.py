@@ -2,7 +2,7 @@
 
 The oracle is a plain Python loop over atoms, neighbour images and unordered
 neighbour pairs ``j < k``, written here from the formulas in the docstrings of
-:mod:`nnp_tutorial.symmetry_functions` and :mod:`nnp_tutorial.cutoffs`
+:mod:`nnp_tutorial.descriptors.functions` and :mod:`nnp_tutorial.descriptors.cutoffs`
 (n2p2 conventions):
 
 * type 2: ``sum_j exp(-eta (r_ij - r_s)^2) f_c(r_ij)``;
@@ -24,8 +24,7 @@ import pytest
 from ase import Atoms
 
 from nnp_tutorial.descriptors import ShapeBuckets, SymmetryFunctionSet
-from nnp_tutorial.errors import UnknownElementError
-from nnp_tutorial.symmetry_functions import (
+from nnp_tutorial.descriptors.functions import (
     SYMMETRY_FUNCTION_TYPES,
     AngularG3,
     AngularG9,
@@ -33,6 +32,7 @@ from nnp_tutorial.symmetry_functions import (
     n2p2_sort_key,
     sort_elements,
 )
+from nnp_tutorial.errors import UnknownElementError
 
 RTOL = 1e-12
 
@@ -45,7 +45,7 @@ CUTOFFS = [(1, 0.0), (1, 0.3), (2, 0.0), (3, 0.0)]
 
 # -- the oracle ------------------------------------------------------------------------
 def hand_cutoff(r: float, rc: float, cutoff_type: int, alpha: float) -> float:
-    """f_c(r) from the table in :mod:`nnp_tutorial.cutoffs` (zero for r >= r_c)."""
+    """f_c(r) from the table in :mod:`nnp_tutorial.descriptors.cutoffs` (zero for r >= r_c)."""
     if r >= rc:
         return 0.0
     if cutoff_type == 1:
@@ -208,7 +208,7 @@ def test_values_match_hand_computation(sf_set, name, engine):
     if engine == "loops":
         computed = sf_set.compute(atoms)
     else:
-        computed = sf_set.from_inputs(sf_set.padded(sf_set.inputs(sf_set.pairs(atoms))))
+        computed = sf_set.graph.from_inputs(sf_set.graph.padded(sf_set.graph.inputs(sf_set.pairs(atoms))))
     mine = make_functions()
     for e in ("H", "O"):
         expected = hand_symmetry_functions(atoms, mine[e], sf_set.cutoff_type, sf_set.cutoff_alpha)
@@ -335,26 +335,6 @@ def test_shape_buckets_round_up_to_powers_of_the_growth_factor():
     assert buckets("b", (3,)) == (8,)  # own reference max(3 + 2, 16), then ceil(16 / 1.5**2)
     assert buckets("c", (98, 198)) == (100, 200)
     assert buckets("c", (120, 150)) == (150, 300)  # one power for all sizes at once
-
-
-def test_reserved_shape_buckets_pad_everything_smaller_to_the_reserved_sizes():
-    buckets = ShapeBuckets(growth=1.5, minimum=16)
-    buckets.reserve("a", (98, 8))  # e.g. the largest inputs of a planned run
-    assert buckets("a", (10, 3)) == (100, 16)  # no buckets below the reserved sizes
-    assert buckets("a", (98, 1)) == (100, 16)
-    assert buckets("a", (99, 1)) == (150, 24)  # larger inputs: the next power, as before
-    assert buckets("b", (10,)) == (16,)  # other keys unaffected
-
-
-def test_a_second_reservation_keeps_the_first_covered():
-    """Two runs reserving one after the other on a shared descriptor share one shape."""
-    buckets = ShapeBuckets(growth=1.5, minimum=16)
-    buckets("a", (40, 40))  # an ordinary bucket reference is replaced by a reservation ...
-    buckets.reserve("a", (98, 8))
-    assert buckets("a", (10, 3)) == (100, 16)
-    buckets.reserve("a", (50, 20))  # ... but a reservation is only ever widened
-    assert buckets("a", (10, 3)) == (100, 22)
-    assert buckets("a", (98, 20)) == (100, 22)
 
 
 def test_files_with_the_same_symmetry_functions_load_onto_one_descriptor(tmp_path):

@@ -8,7 +8,7 @@ keyword                            meaning
 =================================  =================================================
 ``number_of_elements``, ``elements``  the elements (any order in the file)
 ``atom_energy E e``                per-element reference energy (Ha)
-``cutoff_type c [alpha]``          cutoff function code (:mod:`nnp_tutorial.cutoffs`)
+``cutoff_type c [alpha]``          cutoff function code (:mod:`nnp_tutorial.descriptors.cutoffs`)
 ``symfunction_short ...``          one symmetry function (types 2, 3, 9)
 ``scale_symmetry_functions``,      scaling of the network inputs (see :class:`NNPSettings`)
 ``center_symmetry_functions``,
@@ -35,8 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError, UnknownElementError
-from ..symmetry_functions import (
+from ..descriptors.functions import (
     SYMMETRY_FUNCTION_TYPES,
     AngularG3,
     RadialG2,
@@ -44,6 +43,7 @@ from ..symmetry_functions import (
     n2p2_sort_key,
     sort_elements,
 )
+from ..errors import InputError, UnknownElementError
 from ..units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
 from ._atomic import atomic_write
 
@@ -93,7 +93,7 @@ class NNPSettings:
         Element symbols ordered by atomic number (n2p2's element order).
     symmetry_functions : dict of str to list
         Per element, its symmetry functions in n2p2's sorted order
-        (:func:`~nnp_tutorial.symmetry_functions.n2p2_sort_key`).
+        (:func:`~nnp_tutorial.descriptors.functions.n2p2_sort_key`).
     cutoff_type : int
         n2p2 cutoff code.
     cutoff_alpha : float

@@ -78,13 +78,13 @@ import yaml
 from ase.data import chemical_symbols
 
 from ..descriptors import SymmetryFunctionSet
+from ..descriptors.functions import AngularG3, AngularG9, RadialG2, SymmetryFunction
 from ..errors import InputError
 from ..model import BehlerParrinelloNetwork
 from ..scaling import InputScaling
-from ..symmetry_functions import AngularG3, AngularG9, RadialG2, SymmetryFunction
 from .scaling import ScalingData
 
-#: PiNN ``cutoff_type`` → cutoff code of :mod:`nnp_tutorial.cutoffs`.
+#: PiNN ``cutoff_type`` → cutoff code of :mod:`nnp_tutorial.descriptors.cutoffs`.
 CUTOFF_CODES = {"f1": 1, "f2": 3}
 #: PiNN ``act`` → activation code of :mod:`nnp_tutorial.model`.
 ACTIVATION_CODES = {"tanh": "t"}
@@ -102,7 +102,7 @@ class PiNNPotential:
     input_factors : dict of str to ndarray of shape (n_functions,)
         m with PiNN's input = m × the package's value (2 for same-element angular functions).
     cutoff_type : int
-        Cutoff code (:func:`~nnp_tutorial.cutoffs.get_cutoff`).
+        Cutoff code (:func:`~nnp_tutorial.descriptors.cutoffs.get_cutoff`).
     layers : dict of str to list of (ndarray, ndarray)
         Per element, ``(kernel (n_in, n_out), bias (n_out,))`` of each layer,
         float64; first kernel rows in PiNN's input order, output bias zero.

@@ -2,7 +2,7 @@
 
 Each data line is ``element_index sf_index G_min G_max G_mean [G_sigma]`` with
 1-based indices in n2p2's order (elements by atomic number, functions sorted by
-:func:`~nnp_tutorial.symmetry_functions.n2p2_sort_key`). RuNNer adds a last line
+:func:`~nnp_tutorial.descriptors.functions.n2p2_sort_key`). RuNNer adds a last line
 with the minimum and maximum energy per atom of the training set (Ha), kept here
 as :attr:`ScalingData.energy_range`. Symmetry functions are dimensionless, so
 no unit conversion applies to them.

@@ -19,7 +19,7 @@ Which path runs where
 ---------------------
 ``engine="closed-form"`` (the default: training, the Fisher spectrum): the
 derivatives :math:`\partial G_i/\partial x_c` by compiled loops for the drawn atoms
-(:mod:`nnp_tutorial.descriptor_derivatives`; weight-independent, so
+(:mod:`nnp_tutorial.descriptors.derivatives`; weight-independent, so
 :func:`batch_inputs` prepares them ahead in a thread), the networks' forward-mode
 tangents and their weight derivatives written out layer by layer in NumPy
 (:mod:`nnp_tutorial.network_derivatives`). Adam takes :math:`2J^\top\xi` as one
@@ -38,11 +38,11 @@ import tensorflow as tf
 from ase import Atoms
 from tqdm.auto import tqdm
 
-from ..descriptor_derivatives import DrawnAtomDerivatives, DrawnDerivatives
 from ..descriptors import DescriptorInputs
+from ..descriptors.derivatives import DrawnAtomDerivatives, DrawnDerivatives
+from ..descriptors.neighbors import CompactPairs, PairList
 from ..dispatch import ShapeDispatch
 from ..errors import UnknownNameError
-from ..neighbors import CompactPairs, PairList
 from ..network_derivatives import NetworkDerivatives
 from .schedule import Batch, BatchSchedule, scaled_errors
 
@@ -226,7 +226,7 @@ class LabelGraphs:
         _, nu = self.architecture.network_gradient(descriptors, weights, constants)  # dE/dG, (rows, n_sf)
         with tf.GradientTape() as geometry:
             geometry.watch(vectors)
-            g = self.architecture.descriptor.call(vectors, rows, radial, angular_p, angular_q, n_rows)
+            g = self.architecture.descriptor.graph.call(vectors, rows, radial, angular_p, angular_q, n_rows)
             projected = tf.add_n([tf.reduce_sum(n * x) for n, x in zip(nu, g)])
         grad = geometry.gradient(projected, vectors)  # (pairs, 3), complete for moving pairs
         forces = tf.math.unsorted_segment_sum(grad, centers, n_atoms) - tf.math.unsorted_segment_sum(
@@ -293,7 +293,7 @@ class LabelFunctions:
         """What the force labels of ``components`` need from the structure alone (no weights).
 
         Closed form: ∂G/∂x of the drawn components
-        (:class:`~nnp_tutorial.descriptor_derivatives.DrawnDerivatives`);
+        (:class:`~nnp_tutorial.descriptors.derivatives.DrawnDerivatives`);
         graph: the padded inputs of the terms that move with them. ``pairs``: the
         structure's neighbour list, if known.
         """
@@ -301,7 +301,9 @@ class LabelFunctions:
         pairs = sfs.pairs(atoms) if pairs is None else pairs
         if self.engine == "closed-form":
             return self.derivatives(pairs, components)
-        return sfs.padded(sfs.moving_inputs(sfs.inputs(pairs), np.asarray(components) // 3), kind="moving")
+        return sfs.graph.padded(
+            sfs.graph.moving_inputs(sfs.graph.inputs(pairs), np.asarray(components) // 3), kind="moving"
+        )
 
     def force_linearization(
         self, descriptors: list[np.ndarray], atoms: Atoms, components: np.ndarray, prepared: Prepared = None

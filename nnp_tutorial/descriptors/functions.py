@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from ase.data import atomic_numbers
 
-from .errors import UnknownElementError
+from ..errors import UnknownElementError
 
 
 def _z(symbol: str) -> int:

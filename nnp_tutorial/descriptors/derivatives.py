@@ -13,7 +13,7 @@ computes these for the drawn components only (one axis each), by compiled loops 
 
 * the radial terms :math:`P(r_{ij})` of the pairs with an end at :math:`a`;
 * the angular triples that contain :math:`a`: those centred on :math:`a` (found as in
-  :mod:`nnp_tutorial.descriptor_loops`), and those centred on a neighbour :math:`i`
+  :mod:`nnp_tutorial.descriptors.loops`), and those centred on a neighbour :math:`i`
   with :math:`a` as one of the two sides, whose third side :math:`a \to k` is a pair
   of :math:`a` (looked up among :math:`a`'s pairs by atom and cell shift).
 
@@ -30,8 +30,8 @@ sides :math:`\mathbf D_1 = \mathbf D_{ij}`, :math:`\mathbf D_2 = \mathbf D_{ik}`
 
 with :math:`\partial V/\partial\mathbf D_1 = A'X\,\partial\cos\theta/\partial\mathbf D_1
 + A\,P_1'P_2P_3\,\mathbf D_1/r_1` and likewise for the other sides (the chain rule of
-:class:`~nnp_tutorial.descriptors.AngularTerms`). Pair terms :math:`P, P'` come from the
-formula of :func:`~nnp_tutorial.descriptor_loops.gaussian_pair_term` (shared with the loops
+:class:`~nnp_tutorial.descriptors.graph.AngularTerms`). Pair terms :math:`P, P'` come from the
+formula of :func:`~nnp_tutorial.descriptors.loops.gaussian_pair_term` (shared with the loops
 of the structure's functions) and the cutoff registry, stored pair-major so that a triple
 finds all its keys in one or two cache lines.
 Images of one atom (boxes shorter than :math:`2r_c`) are different pair
@@ -47,20 +47,16 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .descriptor_loops import (
-    DescriptorLoops,
-    centre_triples,
-    gaussian_pair_term,
-    shift_codes,
-)
-from .neighbors import PairList
+from .loop_kernels import gaussian_pair_term
+from .loops import DescriptorLoops
+from .neighbors import PairList, centre_triples, shift_codes
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"contract"})
 def _pair_terms(pairs, r, inverse_r, cut, rc_of, eta, rs, keys, out):
     """``out[t, 0, x]`` = P and ``out[t, 1, x]`` = P'/r of pair ``pairs[t]`` and key ``keys[x]``.
 
-    ``cut``: :meth:`~nnp_tutorial.descriptor_loops.DescriptorLoops.cutoff_table`; ``rc_of``,
+    ``cut``: :meth:`~nnp_tutorial.descriptors.loops.DescriptorLoops.cutoff_table`; ``rc_of``,
     ``eta``, ``rs``: each key's cutoff radius (row pair of ``cut``), width and centre.
     """
     for t in range(len(pairs)):
@@ -257,7 +253,7 @@ def _triple_factors(vectors, inverse_r, terms, slots, narrow, lambdas, zetas, tp
                 P3, y = 1.0, 0.0
             Y[x, t] = y + (w1 * d1 * P2 + w2 * P1 * d2) * P3
             XC[x, t] = P1 * P2 * P3 * C
-    for k in range(len(lambdas)):  # as descriptor_loops._centre_factors
+    for k in range(len(lambdas)):  # as loop_kernels.centre_factors
         lam, zeta = lambdas[k], zetas[k]
         norm = 2.0 ** (1.0 - zeta)
         integer = zeta == np.floor(zeta)

@@ -15,7 +15,7 @@ shape; they are differentiable everywhere, including at :math:`r_c`. Each also
 has its analytic derivative :math:`df_c/dr` (1/Å), used by the hand-written
 gradients of the angular symmetry functions. The formulas are written once, for an
 array namespace ``xp`` (``tf`` or ``np``), so that the compiled loops of
-:mod:`nnp_tutorial.descriptor_loops` evaluate the same code with NumPy.
+:mod:`nnp_tutorial.descriptors.loops` evaluate the same code with NumPy.
 
 Examples
 --------
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from .errors import UnknownNameError
+from ..errors import UnknownNameError
 
 
 @dataclass(frozen=True)

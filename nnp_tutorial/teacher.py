@@ -112,7 +112,7 @@ from ase import Atoms
 
 from . import __version__, datasets
 from .errors import InputError, NNPTutorialError, UnknownNameError
-from .io._atomic import atomic_write
+from .io.atomic import atomic_write
 
 #: Teacher keys -> registered potentials.
 TEACHERS: dict[str, str] = {

@@ -30,7 +30,7 @@ from nnp_tutorial.io import (
     write_scaling,
     write_weights,
 )
-from nnp_tutorial.io._atomic import atomic_write
+from nnp_tutorial.io.atomic import atomic_write
 from nnp_tutorial.io.formats import frame_reader
 from nnp_tutorial.model import BehlerParrinelloNetwork
 

@@ -22,6 +22,8 @@ Modules
     the frame readers of the data sets by format name.
 :mod:`~nnp_tutorial.io.reference_prediction`
     n2p2's ``ExamplePrediction.h`` and our file of its reference energy and forces.
+:mod:`~nnp_tutorial.io.atomic`
+    :func:`~nnp_tutorial.io.atomic.atomic_write`: a file appears whole or not at all.
 """
 
 from .input_data import read_input_data, write_input_data

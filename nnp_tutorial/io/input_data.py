@@ -27,7 +27,7 @@ from ase.data import atomic_numbers
 
 from ..errors import InputError
 from ..units import BOHR_TO_ANGSTROM, HARTREE_PER_BOHR_TO_EV_PER_ANGSTROM, HARTREE_TO_EV
-from ._atomic import atomic_write
+from .atomic import atomic_write
 
 
 class _Block:

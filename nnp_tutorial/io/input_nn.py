@@ -45,7 +45,7 @@ from ..descriptors.functions import (
 )
 from ..errors import InputError, UnknownElementError
 from ..units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
-from ._atomic import atomic_write
+from .atomic import atomic_write
 
 #: Scaling modes and the n2p2 formula for the scaled input G_s.
 SCALING_MODES = {

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..units import HARTREE_TO_EV
-from ._atomic import atomic_write
+from .atomic import atomic_write
 
 
 @dataclass

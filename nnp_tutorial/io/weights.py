@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ._atomic import atomic_write
+from .atomic import atomic_write
 
 
 def read_weights(path: str | Path, n_connections: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from ..results import table_file
 from .plots import plot_training_curves
 from .trainer import Trainer

@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 
 from ..descriptors import SymmetryFunctionSet
 from ..errors import UnknownNameError
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from ..model import BehlerParrinelloNetwork
 from ..prefetch import prefetched
 from ..scaling import InputScaling

@@ -8,7 +8,10 @@ net dipole of GenIce2 boxes, bond lengths kept by the rigid density scaling.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import ase.io
 import numpy as np
@@ -261,6 +264,30 @@ def test_teacher_sets_are_registered_with_the_loaders_once():
     """Importing the teacher module lets the loaders read its sets; a second registration is refused."""
     with pytest.raises(ValueError, match="generated_dataset_file are already registered"):
         datasets.register_generated(teacher.generated_dataset_file)
+    with pytest.raises(ValueError, match=r"'nnp_tutorial\.teacher\.cache' are already declared"):
+        datasets.declare_generated("nnp_tutorial.teacher.cache")
+
+
+def test_loaders_find_teacher_sets_without_importing_the_teacher_first(tmp_path, fetch):
+    """In a fresh interpreter, the loaders import the module the catalogue names for generated sets.
+
+    The teacher's resolver then answers (the set is not in the empty cache), not the registry's
+    UnknownNameError; a published set is read without importing the teacher.
+    """
+    fetch("rpbe-d3-train20")
+    code = (
+        "import sys\n"
+        "from nnp_tutorial import datasets\n"
+        "datasets.load_structures('rpbe-d3-train20', index=0)\n"
+        "print('nnp_tutorial.teacher' in sys.modules)\n"
+        "try:\n"
+        "    datasets.load_structures('teacher-blyp', index=0)\n"
+        "except Exception as error:\n"
+        "    print(type(error).__module__, type(error).__name__)\n"
+    )
+    env = {**os.environ, "NNP_TUTORIAL_CACHE": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["False", "nnp_tutorial.teacher.cache", "DatasetNotGeneratedError"]
 
 
 def test_cli_refuses_a_bad_recipe(capsys, tmp_path):

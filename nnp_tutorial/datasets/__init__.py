@@ -11,7 +11,8 @@ module                                             what
 =================================================  =========================================
 :mod:`~nnp_tutorial.datasets.registry`             entry types, :func:`register`, look-ups,
                                                    resolvers of generated data sets
-:mod:`~nnp_tutorial.datasets.catalogue`            the published entries, as data
+:mod:`~nnp_tutorial.datasets.catalogue`            the published entries, as data; the modules
+                                                   of generated data sets
 :mod:`~nnp_tutorial.datasets.fetching`             :func:`fetch`: local copy, download cache,
                                                    sha256 checks; :func:`format_table`
 :mod:`~nnp_tutorial.datasets.selection`            the ``index`` argument; :func:`spread`
@@ -43,6 +44,7 @@ from .catalogue import (
     CATALOGUE,
     CHENG_COMMIT,
     CHENG_REPO,
+    GENERATORS,
     LES_FIT_COMMIT,
     LES_FIT_REPO,
     N2P2_COMMIT,
@@ -58,6 +60,7 @@ from .registry import (
     KINDS,
     DataFile,
     DatasetEntry,
+    declare_generated,
     get_entry,
     list_entries,
     register,
@@ -70,6 +73,7 @@ __all__ = [
     "CATALOGUE",
     "CHENG_COMMIT",
     "CHENG_REPO",
+    "GENERATORS",
     "KINDS",
     "LES_FIT_COMMIT",
     "LES_FIT_REPO",
@@ -84,6 +88,7 @@ __all__ = [
     "ReadFrames",
     "cache_dir",
     "cache_status",
+    "declare_generated",
     "download",
     "fetch",
     "format_reference_prediction",

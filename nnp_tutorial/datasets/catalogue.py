@@ -4,7 +4,8 @@ Each entry says what it is, which files it holds, where each file is published (
 pinned to a commit), the sha256 of the published bytes, where the same file lies in a
 local copy of the data (the layout of ``shared/data``, described in its ``README.md``),
 format, units, citation and licence. Importing this module registers them all, in the
-order of :data:`CATALOGUE`.
+order of :data:`CATALOGUE`, and declares the modules of :data:`GENERATORS`, which
+provide the data sets the package generates itself.
 
 Examples
 --------
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..io.reference_prediction import format_prediction, parse_example_prediction
-from .registry import DataFile, DatasetEntry, register
+from .registry import DataFile, DatasetEntry, declare_generated, register
 
 CHENG_REPO = "BingqingCheng/ab-initio-thermodynamics-of-water"
 CHENG_COMMIT = "7b8b1a2b4270cffcab1bfd11a8603767b4966396"
@@ -336,6 +337,15 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
     ),
 )
 
+#: Modules that register the resolvers of generated data sets when imported, imported by the
+#: loaders when a set is asked for that is not in :data:`CATALOGUE`
+#: (:func:`~nnp_tutorial.datasets.registry.declare_generated`): the teacher sets
+#: ``teacher-<teacher>`` and the directories written by
+#: :func:`nnp_tutorial.teacher.make_teacher_dataset`.
+GENERATORS: tuple[str, ...] = ("nnp_tutorial.teacher.cache",)
+
 for _entry in CATALOGUE:
     register(_entry)
-del _entry
+for _module in GENERATORS:
+    declare_generated(_module)
+del _entry, _module

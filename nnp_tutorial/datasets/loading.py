@@ -16,6 +16,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
+from ..errors import UnknownNameError
 from ..io.formats import frame_reader
 from ..io.reference_prediction import read_prediction
 from .catalogue import REFERENCE_PREDICTION_FILE
@@ -37,7 +38,9 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
         ``"rpbe-d3-lesfit-test"``; or a generated data set known to a resolver registered
         with :func:`~nnp_tutorial.datasets.register_generated`: :mod:`nnp_tutorial.teacher`
         registers its teacher sets, ``"teacher-blyp"`` (from the cache) or the directory
-        a set was written to.
+        a set was written to. A name that is not a published entry is asked of the
+        resolvers, whose modules (:data:`~nnp_tutorial.datasets.catalogue.GENERATORS`)
+        are imported then.
     data_dir : str or Path, optional
         Local data directory (see :func:`~nnp_tutorial.datasets.fetch`).
     index : int, slice or sequence of int, optional
@@ -66,16 +69,8 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
         An integer index beyond the last frame.
     """
     check_index(index)
-    path = generated_file(name)
-    if path is not None:
-        reader = frame_reader("extxyz")
-    else:
-        entry = structure_entry(name)
-        directory = fetch(name, data_dir=data_dir)
-        path = directory / entry.structures
-        if not path.is_file():
-            path = directory / PurePosixPath(entry.file(entry.structures).local_path).name  # the .xz copy
-        reader = frame_reader(entry.format)
+    path, file_format = _structure_file(name, data_dir)
+    reader = frame_reader(file_format)
 
     def read(want: Callable[[int], bool]) -> Iterator[tuple[int, Atoms | None]]:
         with closing(reader(path, want)) as frames:
@@ -83,6 +78,29 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
                 yield frame, None if atoms is None else _wrapped(atoms)
 
     return select_frames(read, index, name)
+
+
+def _structure_file(name: str, data_dir: str | Path | None) -> tuple[Path, str]:
+    """The structure file of the data set ``name`` and its format (a frame reader's name).
+
+    A published entry's (fetched); else a generated set's, from the resolvers
+    (:func:`~nnp_tutorial.datasets.registry.generated_file` imports their modules), in
+    extended XYZ. A name neither knows raises the entries' UnknownNameError.
+    """
+    try:
+        entry = structure_entry(name)
+    except UnknownNameError as error:
+        unknown = error
+    else:
+        directory = fetch(name, data_dir=data_dir)
+        path = directory / entry.structures
+        if not path.is_file():
+            path = directory / PurePosixPath(entry.file(entry.structures).local_path).name  # the .xz copy
+        return path, entry.format
+    path = generated_file(name)  # outside the except clause: its errors are not chained to `unknown`
+    if path is None:
+        raise unknown
+    return path, "extxyz"
 
 
 def _wrapped(atoms: Atoms) -> Atoms:

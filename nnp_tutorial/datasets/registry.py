@@ -7,7 +7,9 @@ in :mod:`nnp_tutorial.datasets.catalogue`.
 
 Data sets the package generates itself (the teacher sets of :mod:`nnp_tutorial.teacher`)
 are not entries: their generator registers a resolver with :func:`register_generated`,
-which :func:`generated_file` asks first.
+which :func:`generated_file` asks. The catalogue names the generator's module
+(:func:`declare_generated`), and :func:`generated_file` imports it, so that the loaders
+find these sets without their caller importing the generator first.
 
 Examples
 --------
@@ -19,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -247,6 +250,29 @@ def _entry_holding(name: str, what: str, holds: Callable[[DatasetEntry], bool]) 
 GeneratedResolver = Callable[[str | Path], Path | None]
 
 _GENERATED: list[GeneratedResolver] = []
+#: Modules whose import registers resolvers, in declaration order (:func:`declare_generated`).
+_GENERATOR_MODULES: list[str] = []
+
+
+def declare_generated(module: str) -> None:
+    """Name a module that registers resolvers of generated data sets when it is imported.
+
+    :func:`generated_file` imports the declared modules (with :mod:`importlib`) before it asks
+    the resolvers, the way ASE's ``ase/io/formats.py`` names the module that implements each
+    format and imports it only when that format is used. The loaders then find the
+    generator's sets in a fresh interpreter, and :mod:`nnp_tutorial.datasets` holds the
+    generator's name, not an import of it: the generator imports the data sets, not the
+    reverse.
+
+    Parameters
+    ----------
+    module : str
+        Absolute module name, e.g. ``"nnp_tutorial.teacher.cache"``. Declaring a module
+        twice is refused (``ValueError``).
+    """
+    if module in _GENERATOR_MODULES:
+        raise ValueError(f"generated data sets of module {module!r} are already declared")
+    _GENERATOR_MODULES.append(module)
 
 
 def register_generated(resolver: GeneratedResolver) -> GeneratedResolver:
@@ -261,7 +287,13 @@ def register_generated(resolver: GeneratedResolver) -> GeneratedResolver:
 
 
 def generated_file(spec: str | Path) -> Path | None:
-    """The file of the generated data set ``spec``, from the first resolver that knows it, or None."""
+    """The file of the generated data set ``spec``, from the first resolver that knows it, or None.
+
+    The modules named with :func:`declare_generated` are imported first (once: later
+    imports find them in ``sys.modules``); importing one registers its resolvers.
+    """
+    for module in _GENERATOR_MODULES:
+        importlib.import_module(module)
     for resolver in _GENERATED:
         path = resolver(spec)
         if path is not None:

@@ -17,7 +17,9 @@ Cache
 the default recipe's set from the cache, ``--dataset DIR`` a generated directory.
 
 :func:`generated_dataset_file` is the resolver of these sets for the loaders of
-:mod:`nnp_tutorial.datasets` (:func:`nnp_tutorial.datasets.register_generated`).
+:mod:`nnp_tutorial.datasets` (:func:`nnp_tutorial.datasets.register_generated`). The
+catalogue names this module (:data:`nnp_tutorial.datasets.catalogue.GENERATORS`), so the
+loaders import it themselves when they are asked for a set that is not published.
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def _cached_set(teacher: str, digest: str) -> Path:
 def generated_dataset_file(spec: str | Path) -> Path | None:
     """The checked structure file of a generated teacher set, or None if ``spec`` names none.
 
-    Registered with :func:`nnp_tutorial.datasets.register_generated`, so that the loaders
-    (:func:`~nnp_tutorial.datasets.iter_structures`) read these sets once this module is imported.
+    Registered with :func:`nnp_tutorial.datasets.register_generated` when this module is
+    imported, which the loaders (:func:`~nnp_tutorial.datasets.iter_structures`) do before
+    they ask the resolvers (:data:`nnp_tutorial.datasets.catalogue.GENERATORS`).
 
     Parameters
     ----------

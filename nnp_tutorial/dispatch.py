@@ -40,7 +40,7 @@ class ShapeDispatch:
     function : tf.types.experimental.PolymorphicFunction
         Called with the same arguments as before; nested lists and tuples of
         tensors, variables (passed as inputs, so the models that share an
-        :class:`~nnp_tutorial.model.Architecture` share its traces) and hashable
+        :class:`~nnp_tutorial.architecture.Architecture` share its traces) and hashable
         Python values.
     """
 

@@ -18,7 +18,7 @@ def descriptor():
     """The seven small symmetry functions of ``datafiles.small_descriptor``, shared by the session.
 
     One object for all tests, so that models of the same network size share their compiled
-    functions (:class:`nnp_tutorial.model.Architecture`). Its shape buckets therefore depend on
+    functions (:class:`nnp_tutorial.architecture.Architecture`). Its shape buckets therefore depend on
     the tests run before; tests that check padded shapes make their own.
     """
     from datafiles import small_descriptor

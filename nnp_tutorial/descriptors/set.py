@@ -119,7 +119,7 @@ class SymmetryFunctionSet:
         use this, so models with the same symmetry functions — several trained here, or a
         trained one and :func:`~nnp_tutorial.training.default_descriptor` — share one set:
         its compiled loops and graph, its shape buckets and, for networks of the same size,
-        their compiled graphs (:class:`~nnp_tutorial.model.Architecture`).
+        their compiled graphs (:class:`~nnp_tutorial.architecture.Architecture`).
         """
         candidate = cls(functions, cutoff_type=cutoff_type, cutoff_alpha=cutoff_alpha)
         key = (

@@ -198,9 +198,9 @@ def batch_errors(
 class LabelGraphs:
     """The compiled functions behind :class:`LabelFunctions`, one set per architecture.
 
-    Made once per :class:`~nnp_tutorial.model.Architecture` (``architecture.companion(LabelGraphs)``)
+    Made once per :class:`~nnp_tutorial.architecture.Architecture` (``architecture.companion(LabelGraphs)``)
     and shared by all its models: the weights and
-    :class:`~nnp_tutorial.model.NetworkConstants` are arguments, so a second
+    :class:`~nnp_tutorial.architecture.NetworkConstants` are arguments, so a second
     training run of the same network shape on the same descriptor compiles nothing.
     """
 

@@ -31,11 +31,11 @@ structures (downloaded once, or read from ``$NNP_TUTORIAL_DATA``)
 (192, True)
 """
 
-import importlib as _importlib
 import logging as _logging
 import os as _os
 
 from ._tensorflow import ExpectedRetracing as _ExpectedRetracing
+from .lazy import lazy_exports as _lazy_exports
 
 # TensorFlow prints C++ start-up notes on import; keep warnings and errors only.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -75,14 +75,4 @@ _API = {
 
 __all__ = ["__version__", *_API]
 
-
-def __getattr__(name: str):
-    if name in _API:
-        value = getattr(_importlib.import_module(f".{_API[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_API})
+__getattr__, __dir__ = _lazy_exports(__name__, _API)

@@ -29,7 +29,7 @@ of the package (``functions``, ``neighbors``: the file readers and the calculato
 start TensorFlow, which ``cutoffs`` and ``graph`` need.
 """
 
-import importlib as _importlib
+from ..lazy import lazy_exports as _lazy_exports
 
 #: public name -> the module of this package that defines it (loaded on first use, PEP 562)
 _API = {
@@ -58,14 +58,4 @@ _API = {
 
 __all__ = sorted(_API)
 
-
-def __getattr__(name: str):
-    if name in _API:
-        value = getattr(_importlib.import_module(f".{_API[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_API})
+__getattr__, __dir__ = _lazy_exports(__name__, _API)

@@ -160,6 +160,8 @@ def _angular_room(species, neighbors, starts, counts, drawn, e, e1, e2):
     return most
 
 
+# long: one compiled pass over the triples of a drawn atom in both roles; split, numba would
+# pass the dozen scratch arrays through a call per role and per centre
 @numba.njit(nogil=True, cache=True)
 def _collect_triples(
     a, rows, species, neighbors, codes, r, starts, counts, e, e1, e2, narrow, max_squared, head, chain,

@@ -160,6 +160,7 @@ def angular_forward(
             out[rows[i], columns[k]] = s
 
 
+# long: the chain rule of one triple through its three sides, written out once in one compiled loop
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
 def angular_backward(
     vectors, r, P, dP, narrow, atoms, rows, lambdas, zetas, a_of, x_of, columns, w, tp, tq, to, counts, work,

@@ -102,9 +102,10 @@ class LiveTraining:
         if self.label is not None:
             raise RuntimeError(f"run {self.label!r} is in progress; stop it first")
         # Validation only when a chunk ends: validate_every beyond the run's length
-        # leaves Trainer.run's checks at step 0 and at the end of each call.
+        # leaves Trainer.run's checks at step 0 and at the end of each call
+        # (run_chunk sets config.steps to the end of each chunk).
         self.trainer.restart(
-            optimizer=optimizer, learning_rate=learning_rate, steps=0, validate_every=self.steps + 1
+            optimizer=optimizer, learning_rate=learning_rate, steps=self.steps, validate_every=self.steps + 1
         )
         self.label = run_label(optimizer, learning_rate)
         self.curves[self.label] = pd.DataFrame(columns=CURVE_COLUMNS)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from itertools import count
 from pathlib import Path
 
@@ -38,96 +38,16 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ..descriptors import SymmetryFunctionSet
-from ..errors import UnknownNameError
 from ..io.atomic import atomic_write
 from ..model import BehlerParrinelloNetwork
 from ..prefetch import prefetched
 from ..scaling import InputScaling
 from ..units import EV_TO_MEV
-from .kalman import EtaSchedule, FilterDiverged
+from .config import RESTARTABLE, TrainingConfig
+from .kalman import FilterDiverged
 from .labels import BatchErrors, DescriptorCache, LabelFunctions, Prepared, batch_errors, batch_inputs
 from .optimizers import AdamOptimizer, KalmanOptimizer
 from .schedule import BatchSchedule
-
-OPTIMIZERS = ("ekf", "adam")
-EKF_BLOCKS = ("full", "element")
-#: Configuration fields that :meth:`Trainer.restart` may change: they leave the split,
-#: the network, the input scaling and the batch schedule as they are.
-RESTARTABLE = (
-    "optimizer",
-    "learning_rate",
-    "steps",
-    "ekf_blocks",
-    "ekf_dtype",
-    "eta_schedule",
-    "eta_tau",
-    "eta_max",
-    "validate_every",
-    "checkpoint_every",
-)
-
-
-@dataclass
-class TrainingConfig:
-    """Everything that defines a training run (stored with every checkpoint).
-
-    Attributes
-    ----------
-    optimizer : {"ekf", "adam"}
-    learning_rate : float
-        η: R = I/η for the EKF, Adam's initial step size.
-    steps : int
-        Number of updates.
-    seed : int
-        Seeds the split, the initial weights and the batch schedule.
-    ekf_blocks : {"full", "element"}
-        One covariance for all weights, or one per element network (decoupled).
-    ekf_dtype : {"float64", "float32"}
-    eta_schedule : {"constant", "runner"}
-        Constant η, or η growing as min(η e^{t/τ}, η_max)
-        (:class:`~nnp_tutorial.training.kalman.EtaSchedule`).
-    eta_tau, eta_max : float
-        τ (updates) and η_max of the ``runner`` schedule.
-    energy_probability, n_forces, energy_weight, force_weight
-        See :class:`~nnp_tutorial.training.schedule.BatchSchedule`.
-    hidden_nodes : list of int
-    initialization : {"xavier", "nguyen-widrow"}
-    validation_fraction : float
-    validation_subset : int
-        Validation structures monitored during training.
-    validate_every : int
-        Steps between validations on the subset.
-    checkpoint_every : int
-        Steps between checkpoints (0: only at the end and on interruption).
-    """
-
-    optimizer: str = "ekf"
-    learning_rate: float = 1e-3
-    steps: int = 10_000
-    seed: int = 0
-    ekf_blocks: str = "full"
-    ekf_dtype: str = "float64"
-    eta_schedule: str = "constant"
-    eta_tau: float = EtaSchedule.tau
-    eta_max: float = EtaSchedule.eta_max
-    energy_probability: float = 0.1
-    n_forces: int = 10
-    energy_weight: float = 50.0
-    force_weight: float = 1.0
-    hidden_nodes: list[int] = field(default_factory=lambda: [25, 25])
-    initialization: str = "xavier"
-    validation_fraction: float = 0.2
-    validation_subset: int = 32
-    validate_every: int = 500
-    checkpoint_every: int = 5000
-
-    def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise UnknownNameError("optimizer", self.optimizer, list(OPTIMIZERS))
-        if self.ekf_blocks not in EKF_BLOCKS:
-            raise UnknownNameError("EKF block structure", self.ekf_blocks, list(EKF_BLOCKS))
-        if not 0.0 < self.validation_fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in (0, 1), not {self.validation_fraction}")
 
 
 def default_descriptor(data_dir: str | Path | None = None) -> SymmetryFunctionSet:
@@ -199,6 +119,7 @@ class Trainer:
             descriptor,
             InputScaling.fit(self.cache.concatenated(self.train_frames)),
             hidden_nodes=list(config.hidden_nodes),
+            activations=["t"] * len(config.hidden_nodes),  # tanh in every hidden layer, however many
             reference_energies=fit_reference_energies(training, descriptor.elements),
             initialization=config.initialization,
             seed=config.seed,

@@ -12,6 +12,8 @@ module              content
 ``stability``       :class:`StabilityMonitor`: when a run counts as unstable
 ``equilibration``   :func:`drift_test`, :class:`Verdict` (``stable``, ``drifting``,
                     ``unstable``), :func:`run_verdict`, :func:`run_until_converged`
+``settings``        :class:`MDSettings`: ensemble, temperature, pressure, time step, coupling,
+                    logging, each declared once (default, unit, range); :func:`size_warning`
 ``runs``            :func:`run_md`: run, record, resume
 ``analysis``        :func:`block_average`, :func:`mean_density`, :func:`radial_distribution`,
                     :func:`coordination_number`, :func:`energy_drift`
@@ -51,6 +53,7 @@ from .equilibration import (
 )
 from .report import analyse_run, reanalyse_thermo
 from .runs import MDRun, load_run, run_md
+from .settings import MDSettings, size_warning
 from .stability import Instability, StabilityCriteria, StabilityMonitor
 from .thermo import THERMO_COLUMNS, pressure_bar, read_thermo, thermo_row
 from .water import box_edge, density, near_density, water_box
@@ -62,6 +65,7 @@ __all__ = [
     "DriftTest",
     "Instability",
     "MDRun",
+    "MDSettings",
     "StabilityCriteria",
     "StabilityMonitor",
     "Verdict",
@@ -86,6 +90,7 @@ __all__ = [
     "run_md",
     "run_until_converged",
     "run_verdict",
+    "size_warning",
     "thermo_row",
     "water_box",
 ]

@@ -39,8 +39,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,7 @@ from .. import __version__
 from ..errors import CalculationFailed, InputError
 from ..results import table_file
 from .ensembles import make_dynamics
+from .settings import MDSettings
 from .stability import Instability, StabilityCriteria, StabilityMonitor
 from .thermo import ThermoLog, read_thermo, thermo_row, truncate_thermo
 
@@ -99,16 +101,9 @@ def run_md(
     *,
     steps: int,
     out_dir: str | Path,
-    ensemble: str = "nvt",
-    temperature_K: float = 300.0,
-    pressure_bar: float = 1.0,
-    timestep_fs: float = 0.5,
-    seed: int = 0,
-    log_every: int = 20,
-    taut_fs: float = 100.0,
-    taup_fs: float = 1000.0,
     stability: StabilityCriteria | None = None,
     progress: bool = True,
+    **settings: Any,
 ) -> MDRun:
     """Molecular dynamics of ``atoms`` with ``calculator``, recorded in ``out_dir``.
 
@@ -129,20 +124,13 @@ def run_md(
         Total number of steps from t = 0.
     out_dir : str or Path
         Directory of ``thermo.csv``, ``md.traj`` and ``summary.json`` (created).
-    ensemble : {"nvt", "npt", "nve"}
-        See :mod:`nnp_tutorial.md.ensembles`.
-    temperature_K : float
-        Initial velocities and thermostat target, K.
-    pressure_bar : float
-        Barostat target (``npt``), bar.
-    timestep_fs : float
-        Time step, fs.
-    seed : int
-        Seed of the initial velocities.
-    log_every : int
-        Steps between thermo rows and trajectory frames.
-    taut_fs, taup_fs : float
-        Berendsen coupling times, fs.
+    **settings
+        The fields of :class:`~nnp_tutorial.md.settings.MDSettings`, each with its default:
+        ``ensemble`` ({"nvt", "npt", "nve"}, :mod:`nnp_tutorial.md.ensembles`),
+        ``temperature_K`` (initial velocities and thermostat target, K), ``pressure_bar``
+        (barostat target, bar), ``timestep_fs`` (fs), ``seed`` (of the initial velocities),
+        ``log_every`` (steps between thermo rows and frames), ``taut_fs`` and ``taup_fs``
+        (Berendsen coupling times, fs).
     stability : StabilityCriteria, optional
         Thresholds of the stability checks.
     progress : bool
@@ -152,20 +140,14 @@ def run_md(
     -------
     MDRun
     """
-    if steps < 0 or log_every < 1:
-        raise ValueError(f"need steps >= 0 and log_every >= 1, got {steps} and {log_every}")
+    s = MDSettings(**settings)
+    if steps < 0:
+        raise ValueError(f"need steps >= 0, got {steps}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     criteria = stability or StabilityCriteria()
     parameters = {
-        "ensemble": ensemble,
-        "temperature_K": float(temperature_K),
-        "pressure_bar": float(pressure_bar),
-        "timestep_fs": float(timestep_fs),
-        "seed": int(seed),
-        "log_every": int(log_every),
-        "taut_fs": float(taut_fs),
-        "taup_fs": float(taup_fs),
+        **asdict(s),
         "stability": criteria.to_dict(),
         "formula": atoms.get_chemical_formula(),
         "n_atoms": len(atoms),
@@ -179,15 +161,15 @@ def run_md(
         truncate_thermo(out / THERMO_FILE, before_step=start)
     else:
         atoms, start = atoms.copy(), 0
-        _thermalize(atoms, temperature_K, seed)
+        _thermalize(atoms, s.temperature_K, s.seed)
         (out / THERMO_FILE).unlink(missing_ok=True)
     atoms.calc = calculator
     dyn = make_dynamics(
-        ensemble, atoms, timestep_fs=timestep_fs, temperature_K=temperature_K,
-        pressure_bar=pressure_bar, taut_fs=taut_fs, taup_fs=taup_fs,
+        s.ensemble, atoms, timestep_fs=s.timestep_fs, temperature_K=s.temperature_K,
+        pressure_bar=s.pressure_bar, taut_fs=s.taut_fs, taup_fs=s.taup_fs,
     )  # fmt: skip
     summary = {"nnp_tutorial": __version__, "parameters": parameters, "steps_requested": int(steps)}
-    loop = _Loop(out, atoms, dyn, StabilityMonitor(temperature_K, criteria), timestep_fs, log_every)
+    loop = _Loop(out, atoms, dyn, StabilityMonitor(s.temperature_K, criteria), s.timestep_fs, s.log_every)
     if saved:
         loop.monitor.reference_energy_eV = _first_energy(out)
     _write_summary(out, {**summary, "status": "running", "steps_done": start})

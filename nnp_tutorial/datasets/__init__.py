@@ -55,7 +55,7 @@ from .catalogue import (
     format_reference_prediction,
 )
 from .fetching import cache_dir, cache_status, download, fetch, format_table
-from .loading import iter_structures, load_potential, load_structures, reference_prediction
+from .loading import count_structures, iter_structures, load_potential, load_structures, reference_prediction
 from .registry import (
     KINDS,
     DataFile,
@@ -88,6 +88,7 @@ __all__ = [
     "ReadFrames",
     "cache_dir",
     "cache_status",
+    "count_structures",
     "declare_generated",
     "download",
     "fetch",

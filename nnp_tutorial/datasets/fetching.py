@@ -31,7 +31,7 @@ from .registry import DataFile, DatasetEntry, get_entry, list_entries
 _DIGESTS: dict[tuple[str, int, int, int], str] = {}
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     """sha256 of a file, computed once per process for a given path, inode, size and mtime."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
@@ -45,7 +45,7 @@ def _sha256_of(path: Path) -> str:
 
 
 def _check_sha256(path: Path, expected: str) -> None:
-    actual = _sha256_of(path)
+    actual = sha256_of(path)
     if actual != expected:
         raise ChecksumError(
             f"{path}: sha256 mismatch, expected {expected}, got {actual} "
@@ -108,7 +108,7 @@ def fetch(name: str, *, data_dir: str | Path | None = None, progress: bool = Tru
     directory = cache_dir() / entry.name
     for file in entry.files:
         target = directory / file.name
-        if target.is_file() and _sha256_of(target) == file.fetched_sha256:
+        if target.is_file() and sha256_of(target) == file.fetched_sha256:
             continue
         if file.derive is None:
             _retrieve(file.url, file.sha256, target, progress)
@@ -165,7 +165,7 @@ def _download_derived(file: DataFile, target: Path, progress: bool) -> None:
         source = _retrieve(file.url, file.sha256, Path(tmp) / PurePosixPath(file.url).name, progress)
         built = Path(tmp) / file.name
         file.derive(source, built)
-        actual = _sha256_of(built)
+        actual = sha256_of(built)
         if actual != file.derived_sha256:
             raise ChecksumError(
                 f"{target}: the file regenerated from {file.url} has the wrong sha256, expected "
@@ -199,7 +199,7 @@ def cache_status(name: str, data_dir: str | Path | None = None) -> str:
         paths = [(local[0] / f.local_path, f.local_sha256) for f in entry.files]
     else:
         paths = [(cache_dir() / entry.name / f.name, f.fetched_sha256) for f in entry.files]
-    complete = all(path.is_file() and _sha256_of(path) == digest for path, digest in paths)
+    complete = all(path.is_file() and sha256_of(path) == digest for path, digest in paths)
     if not complete:
         return "missing"
     return "local" if local is not None else "cached"

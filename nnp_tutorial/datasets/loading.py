@@ -1,6 +1,6 @@
 """Loaders: registered (or generated) data sets as ASE structures, potentials as models.
 
-:func:`iter_structures`, :func:`load_structures`, :func:`load_potential` and
+:func:`iter_structures`, :func:`load_structures`, :func:`count_structures`, :func:`load_potential` and
 :func:`reference_prediction` return ASE objects in Å and eV; the files are read and
 converted (Bohr, Hartree) by :mod:`nnp_tutorial.io`.
 """
@@ -22,7 +22,7 @@ from ..io.reference_prediction import read_prediction
 from .catalogue import REFERENCE_PREDICTION_FILE
 from .fetching import fetch
 from .registry import generated_file, potential_entry, structure_entry
-from .selection import Index, check_index, select_frames
+from .selection import Index, ReadFrames, check_index, count_frames, select_frames
 
 if TYPE_CHECKING:  # the model imports TensorFlow; load it only when a potential is asked for
     from ..model import BehlerParrinelloNetwork
@@ -69,6 +69,16 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
         An integer index beyond the last frame.
     """
     check_index(index)
+    return select_frames(_frames_of(name, data_dir), index, name)
+
+
+def count_structures(name: str, *, data_dir: str | Path | None = None) -> int:
+    """Number of structures in data set ``name`` (:func:`iter_structures`), without building them."""
+    return count_frames(_frames_of(name, data_dir))
+
+
+def _frames_of(name: str, data_dir: str | Path | None) -> ReadFrames:
+    """The ``read(want)`` function of data set ``name`` (:data:`~.selection.ReadFrames`)."""
     path, file_format = _structure_file(name, data_dir)
     reader = frame_reader(file_format)
 
@@ -77,7 +87,7 @@ def iter_structures(name: str, *, data_dir: str | Path | None = None, index: Ind
             for frame, atoms in frames:
                 yield frame, None if atoms is None else _wrapped(atoms)
 
-    return select_frames(read, index, name)
+    return read
 
 
 def _structure_file(name: str, data_dir: str | Path | None) -> tuple[Path, str]:

@@ -43,7 +43,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def _count(read: ReadFrames) -> int:
+def count_frames(read: ReadFrames) -> int:
+    """Number of frames ``read`` streams (none of them is built)."""
     return sum(1 for _ in read(lambda frame: False))
 
 
@@ -80,11 +81,11 @@ def select_frames(read: ReadFrames, index: Index, name: str) -> Iterator[Atoms]:
 
     def absolute(i: int) -> int:
         if i < 0 and not n_frames:
-            n_frames.append(_count(read))
+            n_frames.append(count_frames(read))
         return i + n_frames[0] if i < 0 else i
 
     if isinstance(index, slice):
-        n_frames.append(_count(read))
+        n_frames.append(count_frames(read))
         order = list(range(*index.indices(n_frames[0])))
     else:
         order = [absolute(int(i)) for i in ([index] if _is_int(index) else index)]

@@ -21,6 +21,7 @@ import pytest
 from ase.build import molecule
 
 from nnp_tutorial import _tensorflow, cli, datasets
+from nnp_tutorial.cli.provenance import read_header
 
 MODEL = "nnp-revpbe0-d3-cheng2019"
 DATASET = "revpbe0-d3"
@@ -50,7 +51,7 @@ def two_frames(tmp_path_factory, fetch) -> tuple[Path, list]:
 @pytest.fixture
 def with_model(monkeypatch, cheng):
     """Let the command line use the already compiled ``cheng`` instead of loading its own copy."""
-    monkeypatch.setattr(cli, "load_model", lambda spec, data_dir=None: cheng)
+    monkeypatch.setattr(cli.inputs, "load_model", lambda spec, data_dir=None: cheng)
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -129,8 +130,7 @@ def test_evaluate_writes_tables_consistent_with_a_hand_computation(capsys, tmp_p
     argv = ["evaluate", "--model", MODEL, "--dataset", DATASET, "--index", ":3", "--out", str(out)]
     status, stdout, _ = run_cli(capsys, *argv)
     assert status == 0
-    lines = out.read_text().splitlines()
-    assert lines[0] == "# produced by: nnp-tutorial " + " ".join(argv)
+    assert read_header(out)["command"] == "nnp-tutorial " + " ".join(argv)
     summary = pd.read_csv(out, comment="#").iloc[0]
     per_frame = pd.read_csv(tmp_path / "results" / "F_per_structure.csv")
     assert (summary["model"], summary["dataset"], summary["n_structures"]) == (MODEL, DATASET, 3)

@@ -260,8 +260,9 @@ def test_run_until_converged(cheng, tmp_path, monkeypatch, start_g_per_ml, parts
 @pytest.mark.slow
 def test_cli_md_until_converged(cheng, monkeypatch, tmp_path, capsys):
     """``md --until-converged MAX_PS``: NPT only; the verdict is printed and stored; MAX_PS bounds it."""
-    monkeypatch.setattr(cli, "load_model", lambda spec, data_dir=None: cheng)
-    argv = ["md", "--model", "cheng", "--ensemble", "nvt", "--ps", "0.01", "--molecules", "8", "--seed", "3",
+    monkeypatch.setattr(cli.inputs, "load_model", lambda spec, data_dir=None: cheng)
+    argv = ["md", "--model", "nnp-revpbe0-d3-cheng2019", "--ensemble", "nvt", "--ps", "0.01",
+            "--molecules", "8", "--seed", "3",
             "--log-every", "2", "--until-converged", "0.02", "--out", str(tmp_path),
             "--no-progress"]  # fmt: skip
     assert cli.main(argv) == 2

@@ -13,7 +13,6 @@ Every MD test uses the Cheng et al. potential on one 8-molecule box composition
 from __future__ import annotations
 
 import json
-from argparse import Namespace
 
 import numpy as np
 import pandas as pd
@@ -345,8 +344,9 @@ def test_npt_needs_one_evaluation_per_step_and_follows_ase(cheng, box):
 # -- analysis of a run and the command line ------------------------------------------------
 def test_cli_md_writes_results_and_figures(cheng, tmp_path, monkeypatch, capsys):
     """``nnp-tutorial md`` on an 8-molecule box: files, summary with analysis, figures; rerun resumes."""
-    monkeypatch.setattr(cli, "load_model", lambda spec, data_dir=None: cheng)
-    argv = ["md", "--model", "cheng", "--ensemble", "nve", "--ps", "0.01", "--molecules", "8",
+    monkeypatch.setattr(cli.inputs, "load_model", lambda spec, data_dir=None: cheng)
+    argv = ["md", "--model", "nnp-revpbe0-d3-cheng2019", "--ensemble", "nve", "--ps", "0.01",
+            "--molecules", "8",
             "--seed", "3", "--log-every", "2", "--out", str(tmp_path), "--no-progress"]  # fmt: skip
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
@@ -369,16 +369,16 @@ def test_cli_md_writes_results_and_figures(cheng, tmp_path, monkeypatch, capsys)
 def test_cli_md_start_structures(fetch):
     """``--start dataset:NAME:INDEX`` reads a frame; bad specs and --density with --start are errors."""
     fetch("revpbe0-d3")
-    args = Namespace(start="dataset:revpbe0-d3:2", molecules=None, density=None, seed=0, data_dir=None)
-    atoms = cli._md_start(args)
+    options = dict(start="dataset:revpbe0-d3:2", molecules=None, density=None, seed=0, data_dir=None)
+    atoms = cli.inputs.start_structure(**options)
     assert len(atoms) == 192 and atoms.calc is None
     expected = next(datasets.iter_structures("revpbe0-d3", index=[2]))
     np.testing.assert_array_equal(atoms.positions, expected.positions)
     with pytest.raises(InputError, match="dataset:NAME:INDEX"):
-        cli._md_start(Namespace(**(vars(args) | {"start": "dataset:revpbe0-d3"})))
+        cli.inputs.start_structure(**(options | {"start": "dataset:revpbe0-d3"}))
     with pytest.raises(InputError, match="--density"):
-        cli._md_start(Namespace(**(vars(args) | {"density": 0.9})))
-    default = cli._md_start(Namespace(**(vars(args) | {"start": None})))
+        cli.inputs.start_structure(**(options | {"density": 0.9}))
+    default = cli.inputs.start_structure(**(options | {"start": None}))
     assert len(default) == 192 and density(default) == pytest.approx(1.0)
 
 

@@ -184,8 +184,8 @@ def test_forces_are_minus_energy_gradient(model, box):
 
 
 def test_registered_name_resolves_to_the_checkpoint(model):
-    """``--model pinn-blyp-adam`` (cli.load_model) and datasets.load_potential load these weights."""
-    for loaded in (cli.load_model(NAME), datasets.load_potential(NAME)):
+    """``--model pinn-blyp-adam`` (cli.inputs.load_model) and datasets.load_potential load these weights."""
+    for loaded in (cli.inputs.load_model(NAME), datasets.load_potential(NAME)):
         np.testing.assert_array_equal(loaded.get_weights(), model.get_weights())
         assert loaded.reference_energies == model.reference_energies
 

@@ -5,7 +5,7 @@ Each name is loaded from its module on first use (PEP 562), so that
 import TensorFlow, which the trainer and the label functions need.
 """
 
-import importlib as _importlib
+from ..lazy import lazy_exports as _lazy_exports
 
 #: public name -> the module of this package that defines it
 _API = {
@@ -28,16 +28,6 @@ _API = {
     "split_frames": "trainer",
 }
 
-__all__ = list(_API)
+__all__ = sorted(_API)
 
-
-def __getattr__(name: str):
-    if name in _API:
-        value = getattr(_importlib.import_module(f".{_API[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_API})
+__getattr__, __dir__ = _lazy_exports(__name__, _API)

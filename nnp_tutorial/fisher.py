@@ -19,6 +19,7 @@ rank is at most n − 1.
 
 from __future__ import annotations
 
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,69 @@ def fisher_spectrum(gradients: np.ndarray) -> FisherSpectrum:
     eigenvalues = np.zeros(n_weights)  # n − N exact zeros when fewer batches than weights
     eigenvalues[n_weights - len(sigma) :] = np.sort(sigma**2 / n_batches)
     return FisherSpectrum(eigenvalues, n_batches, gradients)
+
+
+@dataclass
+class FisherComparison:
+    """The Fisher spectra and final weights of several models on one data set.
+
+    What ``nnp-tutorial fisher`` computes (:func:`compare_models`) and writes
+    (:meth:`write`). Attributes are keyed by each model's label (for figures).
+
+    Attributes
+    ----------
+    sources : dict of str to str
+        The model as given (a directory or a registered name): the ``model`` column of the table.
+    spectra : dict of str to FisherSpectrum
+    weights : dict of str to ndarray of shape (n_weights,)
+    seconds : dict of str to float
+        Wall time of each model's gradients and eigenvalues, s.
+    """
+
+    sources: dict[str, str]
+    spectra: dict[str, FisherSpectrum]
+    weights: dict[str, np.ndarray]
+    seconds: dict[str, float]
+
+    #: the files :meth:`write` writes
+    FILES = ("fisher_eigenvalues.csv", "fisher_spectra.png", "weights_histogram.png")
+
+    def table(self) -> pd.DataFrame:
+        """One row per model and eigenvalue (``model``, ``rank``: 0 is the largest, ``eigenvalue``)."""
+        rows = [
+            {"model": self.sources[label], "rank": k, "eigenvalue": value}
+            for label, spectrum in self.spectra.items()
+            for k, value in enumerate(spectrum.eigenvalues[::-1])
+        ]
+        return pd.DataFrame(rows)
+
+    def write(self, directory: str | Path) -> Path:
+        """The table (:func:`read_spectra` reads it back) and the two figures into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.table().to_csv(directory / self.FILES[0], index=False, float_format="%.10g")
+        plot_spectra(self.spectra).savefig(directory / self.FILES[1], dpi=120)
+        plot_weight_distributions(self.weights).savefig(directory / self.FILES[2], dpi=120)
+        return directory
+
+
+def compare_models(
+    models: dict[str, tuple[str, object]],
+    structures: list[Atoms],
+    *,
+    n_batches: int = DEFAULT_BATCHES,
+    seed: int = 0,
+    progress: bool = True,
+) -> FisherComparison:
+    """Fisher spectra of ``models`` (label → (source, model)) on the same schedule-drawn batches."""
+    comparison = FisherComparison({}, {}, {}, {})
+    for label, (source, model) in models.items():
+        start = time.perf_counter()
+        gradients = l1_gradients(model, structures, n_batches=n_batches, seed=seed, progress=progress)
+        comparison.spectra[label] = fisher_spectrum(gradients)
+        comparison.seconds[label] = time.perf_counter() - start
+        comparison.sources[label], comparison.weights[label] = source, model.get_weights()
+    return comparison
 
 
 def read_spectra(path: str | Path) -> dict[str, FisherSpectrum]:

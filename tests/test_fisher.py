@@ -84,3 +84,14 @@ def test_plots_have_one_histogram_per_model(tiny, boxes):
     assert len(figure.axes[0].patches) == 2 and figure.axes[0].get_xscale() == "log"
     figure = plot_weight_distributions({"a": tiny.get_weights()})
     assert len(figure.axes[0].patches) == 1
+
+
+def test_a_comparison_writes_what_read_spectra_reads_back(tiny, boxes, tmp_path):
+    from nnp_tutorial.fisher import compare_models, read_spectra
+
+    comparison = compare_models({"tiny": ("runs/tiny/model", tiny)}, boxes, n_batches=30, progress=False)
+    comparison.write(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(comparison.FILES)
+    back = read_spectra(tmp_path / "fisher_eigenvalues.csv")["runs/tiny/model"]
+    np.testing.assert_allclose(back.eigenvalues, comparison.spectra["tiny"].eigenvalues, rtol=1e-9)
+    np.testing.assert_array_equal(comparison.weights["tiny"], tiny.get_weights())

@@ -8,7 +8,6 @@ the options of the commands themselves.
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,51 +129,36 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_fisher(args: argparse.Namespace) -> int:
     """``nnp-tutorial fisher``: the spectra of the Fisher information of each ``--model``."""
-    import pandas as pd
-
     from .. import datasets
-    from ..fisher import (
-        DEFAULT_BATCHES,
-        fisher_spectrum,
-        l1_gradients,
-        plot_spectra,
-        plot_weight_distributions,
-    )
+    from ..fisher import DEFAULT_BATCHES, compare_models
 
     n_batches = from_args(FisherCommand, args).batches or DEFAULT_BATCHES
     frames = inputs.dataset_frames(args.dataset, args.index, data_dir=args.data_dir)
     structures = datasets.load_structures(args.dataset, data_dir=args.data_dir, index=frames)
-    spectra, weights, rows, timing = {}, {}, [], {}
-    for spec in args.model:
-        model = inputs.load_model(spec, data_dir=args.data_dir)
-        start = time.perf_counter()
-        spectrum = fisher_spectrum(l1_gradients(model, structures, n_batches=n_batches, seed=args.seed))
-        timing[spec] = time.perf_counter() - start
-        label = inputs.model_label(spec)
-        spectra[label], weights[label] = spectrum, model.get_weights()
-        rows += [
-            {"model": spec, "rank": k, "eigenvalue": v} for k, v in enumerate(spectrum.eigenvalues[::-1])
-        ]
-        rank = len(spectrum.positive)
+    models = {
+        inputs.model_label(spec): (spec, inputs.load_model(spec, data_dir=args.data_dir))
+        for spec in args.model
+    }
+    comparison = compare_models(models, structures, n_batches=n_batches, seed=args.seed)
+    for label, spectrum in comparison.spectra.items():
+        n_weights, rank = len(spectrum.eigenvalues), len(spectrum.positive)
         note = (
             " (rank-deficient: more batches give full rank)"
-            if n_batches < model.n_weights
+            if n_batches < n_weights
             else " (one direction is flat for a fixed composition)"
-            if rank == model.n_weights - 1
+            if rank == n_weights - 1
             else ""
         )
         print(
-            f"{label} ({spec}): {model.n_weights} weights, {n_batches} batches, {timing[spec]:.1f} s; "
-            f"largest eigenvalue {spectrum.eigenvalues[-1]:.4g}, rank {rank}{note}"
+            f"{label} ({comparison.sources[label]}): {n_weights} weights, {n_batches} batches, "
+            f"{comparison.seconds[label]:.1f} s; largest eigenvalue {spectrum.eigenvalues[-1]:.4g}, "
+            f"rank {rank}{note}"
         )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out / "fisher_eigenvalues.csv", index=False, float_format="%.10g")
-    plot_spectra(spectra).savefig(out / "fisher_spectra.png", dpi=120)
-    plot_weight_distributions(weights).savefig(out / "weights_histogram.png", dpi=120)
+    out = comparison.write(args.out)
     provenance = record(args.argv, [*args.model, args.dataset], data_dir=args.data_dir)
-    provenance.write_summary(out / "summary.json", {"seconds": timing})
-    print(f"wrote {out}/: fisher_eigenvalues.csv, fisher_spectra.png, weights_histogram.png, summary.json")
+    seconds = {comparison.sources[label]: t for label, t in comparison.seconds.items()}
+    provenance.write_summary(out / "summary.json", {"seconds": seconds})
+    print(f"wrote {out}/: {', '.join(comparison.FILES)}, summary.json")
     return 0
 
 

@@ -20,8 +20,9 @@ constant memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,28 @@ class ErrorSummary:
     energy_offset: float
     aligned_energy_rmse: float
     per_structure: pd.DataFrame
+
+    #: columns of the one-row table :meth:`write` writes (units in the names)
+    COLUMNS = (
+        "model,dataset,n_structures,energy_rmse_meV_per_atom,force_rmse_meV_per_A,"
+        "energy_mae_meV_per_atom,force_mae_meV_per_A,"
+        "energy_offset_meV_per_atom,aligned_energy_rmse_meV_per_atom"
+    )
+
+    def write(self, path: str | Path, *, model: str, dataset: str, header: Sequence[str] = ()) -> Path:
+        """The summary as a one-row CSV at ``path`` (after the ``header`` lines, e.g. ``# command: …``)
+        and :attr:`per_structure` beside it as ``<stem>_per_structure.csv``; returns the latter's path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        row = (
+            f"{model},{dataset},{self.n_structures},{self.energy_rmse:.4f},"
+            f"{self.force_rmse:.3f},{self.energy_mae:.4f},{self.force_mae:.3f},"
+            f"{self.energy_offset:.4f},{self.aligned_energy_rmse:.4f}"
+        )
+        path.write_text("\n".join([*header, self.COLUMNS, row]) + "\n")
+        per_structure = path.with_name(path.stem + "_per_structure.csv")
+        self.per_structure.to_csv(per_structure, index=False, float_format="%.12g")
+        return per_structure
 
     def __str__(self) -> str:
         return (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from . import inputs
 from .parser import add_common, add_index, subcommand
@@ -77,23 +76,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     summary = evaluate_errors(model, structures, total=None if frames is None else len(frames))
     print(f"{args.model} on {args.dataset}: {summary}")
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
         header = record(args.argv, [args.model, args.dataset], data_dir=args.data_dir).header()
-        row = (
-            f"{args.model},{args.dataset},{summary.n_structures},{summary.energy_rmse:.4f},"
-            f"{summary.force_rmse:.3f},{summary.energy_mae:.4f},{summary.force_mae:.3f},"
-            f"{summary.energy_offset:.4f},{summary.aligned_energy_rmse:.4f}"
-        )
-        columns = (
-            "model,dataset,n_structures,energy_rmse_meV_per_atom,force_rmse_meV_per_A,"
-            "energy_mae_meV_per_atom,force_mae_meV_per_A,"
-            "energy_offset_meV_per_atom,aligned_energy_rmse_meV_per_atom"
-        )
-        out.write_text("\n".join([*header, columns, row]) + "\n")
-        per_frame = out.with_name(out.stem + "_per_structure.csv")
-        summary.per_structure.to_csv(per_frame, index=False, float_format="%.12g")
-        print(f"wrote {out} and {per_frame}")
+        per_structure = summary.write(args.out, model=args.model, dataset=args.dataset, header=header)
+        print(f"wrote {args.out} and {per_structure}")
     return 0
 
 

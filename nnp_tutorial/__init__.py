@@ -5,7 +5,7 @@ Behler–Parrinello networks for liquid water. Internal units are Å and eV
 (:mod:`nnp_tutorial.units`).
 
 What a notebook or a script needs is importable from here; each name is loaded from its
-module when first used (so that ``import nnp_tutorial.views`` does not start TensorFlow):
+module when first used (so that ``import nnp_tutorial.tutorial.views`` does not start TensorFlow):
 
 ==========================  ==================================================================
 data                        :func:`load_structures`, :func:`load_potential`, :func:`fetch`,

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from nnp_tutorial.budget import ENVIRONMENT_VARIABLE
+from nnp_tutorial.tutorial.budget import ENVIRONMENT_VARIABLE
 
 
 @pytest.hookimpl(wrapper=True)

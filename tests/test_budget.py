@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nnp_tutorial.budget import BUDGETS, by_budget, resolve_budget
 from nnp_tutorial.errors import NNPTutorialError
 from nnp_tutorial.results import results_path
+from nnp_tutorial.tutorial.budget import BUDGETS, by_budget, resolve_budget
 
 
 def test_environment_overrides_the_notebook_value(monkeypatch):

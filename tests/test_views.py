@@ -13,7 +13,7 @@ import pytest
 from ase import Atoms
 
 from nnp_tutorial.md import mean_density, water_box
-from nnp_tutorial.views import DensityExplorer, show_structure, show_trajectory
+from nnp_tutorial.tutorial.views import DensityExplorer, show_structure, show_trajectory
 
 
 def pdb_atoms(pdb: str) -> tuple[np.ndarray, np.ndarray]:
@@ -99,6 +99,6 @@ def test_the_views_and_md_analysis_import_without_tensorflow():
     import subprocess
     import sys
 
-    code = "import sys, nnp_tutorial.views, nnp_tutorial.md; print('tensorflow' in sys.modules)"
+    code = "import sys, nnp_tutorial.tutorial.views, nnp_tutorial.md; print('tensorflow' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

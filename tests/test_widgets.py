@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnp_tutorial.training import FilterDiverged, KalmanFilter, Trainer, TrainingConfig
-from nnp_tutorial.widgets import LearningRateExplorer, LiveTraining, run_label
+from nnp_tutorial.tutorial.widgets import LearningRateExplorer, LiveTraining, run_label
 
 
 @pytest.fixture(scope="module")

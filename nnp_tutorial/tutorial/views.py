@@ -17,7 +17,7 @@ the pair that is installed.
 
 Example
 -------
->>> from nnp_tutorial.views import show_structure                      # doctest: +SKIP
+>>> from nnp_tutorial.tutorial.views import show_structure             # doctest: +SKIP
 >>> show_structure(atoms)  # last expression of a cell: the view         # doctest: +SKIP
 """
 
@@ -30,9 +30,9 @@ import nglview
 import pandas as pd
 from ase import Atoms
 
-from .md.analysis import mean_density
-from .md.equilibration import average_verdict, window
-from .md.plots import plot_density
+from ..md.analysis import mean_density
+from ..md.equilibration import average_verdict, window
+from ..md.plots import plot_density
 from .png import figure_png
 
 #: Rotation of a spinning view: axis (screen y) and angle per animation frame, radians.

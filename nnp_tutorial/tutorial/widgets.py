@@ -31,11 +31,11 @@ import ipywidgets as widgets
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..training.plots import plot_training_curves
 from .png import figure_png
-from .training.plots import plot_training_curves
 
 if TYPE_CHECKING:
-    from .training.trainer import Trainer
+    from ..training.trainer import Trainer
 
 #: Columns of a curve: the validation points of one run.
 CURVE_COLUMNS = ["step", "wall_time_s", "energy_rmse", "force_rmse"]

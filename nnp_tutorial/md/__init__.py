@@ -16,10 +16,11 @@ module              content
                     logging, each declared once (default, unit, range); :func:`size_warning`
 ``runs``            :func:`run_md`: run, record, resume
 ``analysis``        :func:`block_average`, :func:`mean_density`, :func:`radial_distribution`,
-                    :func:`coordination_number`, :func:`energy_drift`
+                    :func:`production_rdf`, :func:`coordination_number`, :func:`energy_drift`
 ``plots``           density, thermo and g(r) figures
 ``report``          :func:`analyse_run`: all of the above on a finished run directory;
-                    :func:`reanalyse_thermo` from the thermo table alone
+                    :func:`reanalyse_thermo` from the thermo table alone; :func:`load_runs`:
+                    every run recorded under a directory
 ==================  ==========================================================================
 
 Example
@@ -39,6 +40,7 @@ from .analysis import (
     coordination_number,
     energy_drift,
     mean_density,
+    production_rdf,
     radial_distribution,
 )
 from .ensembles import WATER_COMPRESSIBILITY_PER_BAR, ensemble_names, make_dynamics
@@ -51,7 +53,7 @@ from .equilibration import (
     run_until_converged,
     run_verdict,
 )
-from .report import analyse_run, reanalyse_thermo
+from .report import analyse_run, load_runs, reanalyse_thermo
 from .runs import MDRun, load_run, run_md
 from .settings import MDSettings, size_warning
 from .stability import Instability, StabilityCriteria, StabilityMonitor
@@ -80,10 +82,12 @@ __all__ = [
     "energy_drift",
     "ensemble_names",
     "load_run",
+    "load_runs",
     "make_dynamics",
     "mean_density",
     "near_density",
     "pressure_bar",
+    "production_rdf",
     "radial_distribution",
     "read_thermo",
     "reanalyse_thermo",

@@ -47,7 +47,7 @@ The slope of a least-squares line through the total energy of an NVE run, per at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -162,6 +162,25 @@ def radial_distribution(
         raise ValueError("no frames")
     shells = 4.0 / 3.0 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)  # (n_bins,) Å³
     return 0.5 * (edges[1:] + edges[:-1]), counts / (density_sum * shells)
+
+
+def production_rdf(
+    frames: Sequence[Atoms],
+    pair: tuple[str, str] = ("O", "O"),
+    *,
+    discard_fraction: float = 0.5,
+    r_max: float = 6.0,
+    n_bins: int = 120,
+) -> tuple[np.ndarray, np.ndarray]:
+    """g_AB(r) of the frames after the first ``discard_fraction`` of them (equilibration dropped).
+
+    The frames ``frames[int(discard_fraction * len(frames)):]`` of an evenly logged run are
+    those of the last ``1 − discard_fraction`` of its time, the window that
+    :func:`mean_density` and :func:`~nnp_tutorial.md.report.analyse_run` average over.
+    ``r_max`` (Å) and ``n_bins`` as in :func:`radial_distribution`, which returns (r, g).
+    """
+    production = frames[int(discard_fraction * len(frames)) :]
+    return radial_distribution(production, pair, r_max=r_max, n_bins=n_bins)
 
 
 def _pair_histogram(

@@ -1,7 +1,8 @@
 """Analyse a recorded run: numbers into ``summary.json``, g(r) into CSV, figures into PNG.
 
 :func:`analyse_run` is what ``nnp-tutorial md`` does after :func:`~nnp_tutorial.md.runs.run_md`;
-notebooks can call it on a directory the command line produced. Averages use the rows and
+notebooks can call it on a directory the command line produced. :func:`load_runs` reads back every
+run recorded under a directory (the committed ``data/results/md``). Averages use the rows and
 frames after ``discard_fraction`` of the simulated time (equilibration dropped), and each
 average is tested for drift first (:mod:`nnp_tutorial.md.equilibration`): a drifting one is
 reported by its drift, never as mean ± error. :func:`reanalyse_thermo` redoes the numbers and
@@ -81,6 +82,19 @@ def analyse_run(
     summary = run.summary | (provenance or {}) | {"analysis": analysis}
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     return analysis
+
+
+def load_runs(directory: str | Path) -> dict[str, MDRun]:
+    """Every run recorded under ``directory``: subdirectory name → :class:`~nnp_tutorial.md.runs.MDRun`.
+
+    A subdirectory counts as a run when it holds a ``summary.json`` (:func:`~nnp_tutorial.md.runs.load_run`
+    reads it and its thermo table); runs come in order of their names. An empty dict when
+    ``directory`` does not exist, e.g. ``results_path("md", must_exist=False)`` outside a clone.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        return {}
+    return {d.name: load_run(d) for d in sorted(root.iterdir()) if (d / SUMMARY_FILE).is_file()}
 
 
 def thermo_analysis(

@@ -21,6 +21,8 @@ _API = {
     "Trainer": "trainer",
     "TrainingConfig": "config",
     "batch_errors": "labels",
+    "batch_losses": "schedule",
+    "batch_xi": "schedule",
     "default_descriptor": "trainer",
     "l1_loss": "schedule",
     "l2_loss": "schedule",

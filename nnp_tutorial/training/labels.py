@@ -185,14 +185,13 @@ def batch_errors(
     if batch.kind == "energy":
         value, gradient = labels.energy(cache[batch.frame], len(atoms))
         linearization = DenseLinearization(np.array([value]), gradient[None])
-        label = [energy]
     else:
         if prepared is None:
             prepared = labels.prepare(atoms, batch.components, cache.pairs(batch.frame))
         linearization = labels.force_linearization(cache[batch.frame], atoms, batch.components, prepared)
-        label = forces[batch.components]
     scale = schedule.scale(batch)
-    return BatchErrors(batch, scaled_errors(linearization.values, label, scale), scale, linearization)
+    xi = scaled_errors(linearization.values, batch.labels(energy, forces), scale)
+    return BatchErrors(batch, xi, scale, linearization)
 
 
 class LabelGraphs:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io.atomic import atomic_write
-from ..results import table_file
+from ..results import results_path, table_file
 from .plots import plot_training_curves
 from .trainer import Trainer
 
@@ -81,3 +81,18 @@ def read_training_run(out_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     with open(out / "summary.json") as handle:
         summary = json.load(handle)
     return pd.read_csv(history), summary
+
+
+def read_ensemble(optimizer: str, directory: str | Path | None = None) -> list[pd.DataFrame]:
+    """Histories of the runs ``<optimizer>_seed*`` under ``directory``, in order of their names.
+
+    ``directory`` defaults to the committed ensemble, ``data/results/training/ensemble``
+    (10-minute runs of ``nnp-tutorial train``, one per seed). Each history is that of
+    :func:`read_training_run`: ``step``, ``wall_time_s`` (s), ``energy_rmse`` (meV/atom),
+    ``force_rmse`` (meV/Å), ... An empty list when the directory or the runs are missing.
+    """
+    root = (
+        Path(directory) if directory is not None else results_path("training", "ensemble", must_exist=False)
+    )
+    runs = sorted(root.glob(f"{optimizer}_seed*")) if root.is_dir() else []
+    return [read_training_run(path)[0] for path in runs]

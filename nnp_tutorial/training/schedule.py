@@ -49,9 +49,23 @@ exactly what an uninterrupted run would.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ase import Atoms
+
+
+class Predicted(Protocol):
+    """A model's energy (eV) and forces (n_atoms, 3) (eV/Å) of one structure, e.g.
+    :class:`~nnp_tutorial.model.Evaluation`."""
+
+    energy: float
+    forces: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,25 @@ class Batch:
     def axes(self) -> np.ndarray:
         """Cartesian axis (0, 1, 2) of each force component."""
         return self.components % 3
+
+    def labels(self, energy_per_atom: float, forces: np.ndarray) -> np.ndarray:
+        """The numbers this batch takes from one structure's energy and forces.
+
+        Parameters
+        ----------
+        energy_per_atom : float
+            eV/atom.
+        forces : ndarray of shape (n_atoms, 3) or (3 n_atoms,)
+            eV/Å.
+
+        Returns
+        -------
+        ndarray of shape (1,) or (n_forces,)
+            ``[energy_per_atom]`` for an energy batch, else the drawn force components.
+        """
+        if self.kind == "energy":
+            return np.array([energy_per_atom], dtype=np.float64)
+        return np.ravel(forces)[self.components]
 
 
 @dataclass(frozen=True)
@@ -154,3 +187,53 @@ def l1_loss(xi: np.ndarray) -> float:
 def l2_loss(xi: np.ndarray) -> float:
     """L2 = Σ ξ²."""
     return float(np.sum(np.square(xi)))
+
+
+def batch_xi(
+    schedule: BatchSchedule, step: int, structures: Mapping[int, Atoms], predictions: Mapping[int, Predicted]
+) -> tuple[Batch, np.ndarray]:
+    """The batch of ``step`` and its ξ = √(c/n)(ŷ − y) for predictions made once, by a fixed model.
+
+    Parameters
+    ----------
+    schedule : BatchSchedule
+    step : int
+    structures : mapping of int to Atoms
+        Frame → structure with its reference energy (eV) and forces (eV/Å) attached
+        (``get_potential_energy``, ``get_forces``), for every frame the schedule draws.
+    predictions : mapping of int to Predicted
+        Frame → the model's energy (eV) and forces (eV/Å) of that structure.
+
+    Returns
+    -------
+    batch : Batch
+    xi : ndarray of shape (1,) or (n_forces,)
+        Energy per atom errors in √c · eV/atom, force errors in √(c/n) · eV/Å.
+    """
+    batch = schedule.draw(step)
+    atoms, predicted = structures[batch.frame], predictions[batch.frame]
+    n_atoms = len(atoms)
+    prediction = batch.labels(predicted.energy / n_atoms, predicted.forces)
+    label = batch.labels(atoms.get_potential_energy() / n_atoms, atoms.get_forces())
+    return batch, scaled_errors(prediction, label, schedule.scale(batch))
+
+
+def batch_losses(
+    schedule: BatchSchedule,
+    structures: Mapping[int, Atoms],
+    predictions: Mapping[int, Predicted],
+    n_batches: int,
+) -> pd.DataFrame:
+    """Kind and loss L2 = Σξ² of each of the first ``n_batches`` batches (:func:`batch_xi`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``kind`` (``"energy"`` or ``"force"``) and ``L2`` (weighted eV²/atom² or
+        eV²/Å²), one row per step ``0 … n_batches − 1``.
+    """
+    rows = []
+    for step in range(n_batches):
+        batch, xi = batch_xi(schedule, step, structures, predictions)
+        rows.append({"kind": batch.kind, "L2": l2_loss(xi)})
+    return pd.DataFrame(rows, columns=["kind", "L2"])

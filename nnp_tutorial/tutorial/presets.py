@@ -326,7 +326,8 @@ class CostPreset:
     training : TrainingConfig
         ``hidden_nodes`` 4-4, 10-10, 25-25; ``steps`` 10, 400, 5000 per filter;
         ``validation_subset`` a third of the structures, at most 8 (1, 4, 8);
-        ``validate_every`` a tenth of the run (1, 40, 500 updates).
+        ``validate_every`` a tenth of the run (1, 40, 500 updates); ``energy_probability``
+        the study's default 0.1.
     """
 
     weight_counts: tuple[int, ...]

@@ -274,8 +274,8 @@ class FisherPreset:
         Structures of the live EKF run, and spread over the data set for the Fisher
         spectra when they are recomputed: 3, 40, 200.
     n_fisher_batches : int
-        Batches per model for ⟨I₁⟩ when recomputing (the committed spectra used 1000,
-        about 35 s per model): 20, 200, 1000.
+        Batches per model for ⟨I₁⟩ when the notebook recomputes the spectra: 20, 200,
+        1000 (the committed spectra used 10 000, about 60 s per model).
     training : TrainingConfig
         The live run checked update by update against the natural-gradient formula,
         which forms n × n matrices: ``hidden_nodes`` 3-3, 8-8 (634 weights, 3 MB per

@@ -214,6 +214,190 @@ def _symmetry_function(p: _Parser, args: list[str], elements: set[str]) -> Symme
     return cls(args[0], args[2], args[3], eta / bohr**2, lam, zeta, rc * bohr, rs * bohr)
 
 
+@dataclass
+class _KeywordLines:
+    """The lines of an ``input.nn``, grouped by keyword, each with its line number.
+
+    Attributes
+    ----------
+    single : dict of str to (int, list of str)
+        Keywords given once (the last occurrence wins): line number and arguments.
+    symfunctions : list of (int, list of str)
+        Every ``symfunction_short`` line, in file order.
+    multi : dict of str to list of (int, list of str)
+        ``atom_energy`` and ``element_nodes_short`` lines, in file order.
+    extra : list of str
+        Lines with keywords not interpreted here, verbatim (trailing blanks removed).
+    """
+
+    single: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+    symfunctions: list[tuple[int, list[str]]] = field(default_factory=list)
+    multi: dict[str, list[tuple[int, list[str]]]] = field(
+        default_factory=lambda: {"atom_energy": [], "element_nodes_short": []}
+    )
+    extra: list[str] = field(default_factory=list)
+
+    def __contains__(self, keyword: str) -> bool:
+        return keyword in self.single
+
+    def value(self, p: _Parser, keyword: str) -> list[str]:
+        """The arguments of ``keyword``; points ``p`` at its line (error if missing)."""
+        if keyword not in self.single:
+            p.line = 0
+            raise p.error(f"keyword {keyword!r} is missing")
+        p.line = self.single[keyword][0]
+        return self.single[keyword][1]
+
+
+def _keyword_lines(p: _Parser) -> _KeywordLines:
+    """Read ``p.path`` and sort its non-comment lines by keyword."""
+    lines = _KeywordLines()
+    try:
+        text = p.path.read_text()
+    except OSError as exc:
+        raise InputError(f"cannot read settings file ({exc.strerror})", path=p.path) from None
+    for p.line, raw in enumerate(text.splitlines(), start=1):
+        content = _strip_comment(raw)
+        if not content:
+            continue
+        keyword, *args = content.split()
+        if keyword == "symfunction_short":
+            lines.symfunctions.append((p.line, args))
+        elif keyword in lines.multi:
+            lines.multi[keyword].append((p.line, args))
+        elif keyword in _HANDLED:
+            lines.single[keyword] = (p.line, args)
+        else:
+            lines.extra.append(raw.rstrip())
+    return lines
+
+
+def _elements(p: _Parser, lines: _KeywordLines) -> list[str]:
+    """The ``elements`` line, checked against ``number_of_elements``, ordered by atomic number."""
+    elements_raw = lines.value(p, "elements")
+    for symbol in elements_raw:
+        try:
+            sort_elements([symbol])
+        except UnknownElementError:
+            raise p.error(f"{symbol!r} is not a chemical element symbol") from None
+    n_elements = p.integer(lines.value(p, "number_of_elements")[0], "number_of_elements")
+    if n_elements != len(elements_raw):
+        raise p.error(f"number_of_elements is {n_elements} but {len(elements_raw)} elements are listed")
+    return sort_elements(elements_raw)
+
+
+def _cutoff(p: _Parser, lines: _KeywordLines) -> tuple[int, float]:
+    """``cutoff_type c [alpha]``: the n2p2 cutoff code and the inner cutoff alpha (fraction of r_c)."""
+    cutoff_args = lines.value(p, "cutoff_type")
+    cutoff_type = p.integer(cutoff_args[0], "cutoff_type")
+    cutoff_alpha = p.number(cutoff_args[1], "the cutoff alpha") if len(cutoff_args) > 1 else 0.0
+    if not 0.0 <= cutoff_alpha < 1.0:
+        raise p.error(f"the inner cutoff alpha must be in [0, 1), found {cutoff_alpha}")
+    return cutoff_type, cutoff_alpha
+
+
+def _symmetry_functions(
+    p: _Parser, lines: _KeywordLines, elements: list[str]
+) -> dict[str, list[SymmetryFunction]]:
+    """Per element, its symmetry functions (Å) in n2p2's sorted order; none missing, none twice."""
+    functions: dict[str, list[SymmetryFunction]] = {e: [] for e in elements}
+    for p.line, args in lines.symfunctions:
+        sf = _symmetry_function(p, args, set(elements))
+        if sf in functions[sf.center]:
+            raise p.error(f"duplicate symmetry function {sf}")
+        functions[sf.center].append(sf)
+    for e in elements:
+        if not functions[e]:
+            p.line = 0
+            raise p.error(f"no symmetry function for element {e}")
+        functions[e].sort(key=n2p2_sort_key)
+    return functions
+
+
+def _optional_number(p: _Parser, lines: _KeywordLines, keyword: str, default: float) -> float:
+    """The number after ``keyword``, or ``default`` if the file does not have it."""
+    return p.number(lines.value(p, keyword)[0], keyword) if keyword in lines else default
+
+
+def _scaling(p: _Parser, lines: _KeywordLines) -> tuple[str, float, float]:
+    """The scaling mode (one of :data:`SCALING_MODES`) and the target range S_min, S_max."""
+    scale = "scale_symmetry_functions" in lines
+    center = "center_symmetry_functions" in lines
+    sigma = "scale_symmetry_functions_sigma" in lines
+    scaling = {
+        (True, True): "scale_center",
+        (True, False): "scale",
+        (False, True): "center",
+    }.get((scale, center), "scale_sigma" if sigma else "none")
+    scale_min = _optional_number(p, lines, "scale_min_short", 0.0)
+    scale_max = _optional_number(p, lines, "scale_max_short", 1.0)
+    return scaling, scale_min, scale_max
+
+
+def _hidden_layers(p: _Parser, lines: _KeywordLines) -> tuple[int, list[int], list[str]]:
+    """The number of hidden layers, the neurons and the activation code of each."""
+    n_hidden = p.integer(lines.value(p, "global_hidden_layers_short")[0], "global_hidden_layers_short")
+    nodes_args = lines.value(p, "global_nodes_short")
+    if len(nodes_args) < n_hidden:
+        raise p.error(f"expected {n_hidden} numbers of nodes, found {len(nodes_args)}")
+    nodes = [p.integer(a, "global_nodes_short") for a in nodes_args[:n_hidden]]
+    act_args = lines.value(p, "global_activation_short")
+    if len(act_args) < n_hidden + 1:
+        raise p.error(f"expected {n_hidden + 1} activation codes (hidden layers and output)")
+    activations = act_args[:n_hidden]
+    if act_args[n_hidden] != "l":
+        raise p.error(
+            f"the output layer must be linear ('l'), found {act_args[n_hidden]!r}: "
+            "nnp_tutorial's atomic networks have a linear output, like n2p2's"
+        )
+    for a in activations:
+        if a not in ACTIVATION_CODES:
+            raise p.error(f"unknown activation {a!r}; valid codes: {', '.join(ACTIVATION_CODES)}")
+    return n_hidden, nodes, activations
+
+
+def _element_nodes(
+    p: _Parser, lines: _KeywordLines, elements: list[str], n_hidden: int, nodes: list[int]
+) -> dict[str, list[int]]:
+    """Per element, the neurons of each hidden layer: ``nodes`` unless ``element_nodes_short`` differs."""
+    hidden_nodes = {e: list(nodes) for e in elements}
+    for p.line, args in lines.multi["element_nodes_short"]:
+        p.need(args, 3, "element_nodes_short <element> <layer> <nodes>")
+        if args[0] not in hidden_nodes:
+            raise p.error(f"element {args[0]!r} is not in the 'elements' line")
+        layer = p.integer(args[1], "the layer")
+        if not 1 <= layer <= n_hidden:
+            raise p.error(f"layer must be between 1 and {n_hidden}, found {layer}")
+        hidden_nodes[args[0]][layer - 1] = p.integer(args[2], "the number of nodes")
+    return hidden_nodes
+
+
+def _atom_energies(p: _Parser, lines: _KeywordLines, elements: list[str]) -> dict[str, float]:
+    """Per element, the ``atom_energy`` reference energy converted to eV."""
+    atom_energies: dict[str, float] = {}
+    for p.line, args in lines.multi["atom_energy"]:
+        p.need(args, 2, "atom_energy <element> <energy>")
+        if args[0] not in elements:
+            raise p.error(f"element {args[0]!r} is not in the 'elements' line")
+        atom_energies[args[0]] = p.number(args[1], "the atomic energy") * HARTREE_TO_EV
+    return atom_energies
+
+
+def _normalization(p: _Parser, lines: _KeywordLines) -> Normalization | None:
+    """The n2p2 normalisation block in eV and Å, or None if absent (all three keywords or none)."""
+    norm_keys = [k for k in ("mean_energy", "conv_energy", "conv_length") if k in lines]
+    if not norm_keys:
+        return None
+    if len(norm_keys) != 3:
+        p.line = lines.single[norm_keys[0]][0]
+        raise p.error("use all or none of mean_energy, conv_energy and conv_length")
+    return Normalization(
+        mean_energy=p.number(lines.value(p, "mean_energy")[0], "mean_energy") * HARTREE_TO_EV,
+        conv_energy=p.number(lines.value(p, "conv_energy")[0], "conv_energy") / HARTREE_TO_EV,
+        conv_length=p.number(lines.value(p, "conv_length")[0], "conv_length") / BOHR_TO_ANGSTROM,
+    )
+
+
 def read_input_nn(path: str | Path) -> NNPSettings:
     """Read an ``input.nn`` file.
 
@@ -232,123 +416,15 @@ def read_input_nn(path: str | Path) -> NNPSettings:
     InputError
         With file and line, for a malformed or inconsistent file.
     """
-    path = Path(path)
-    p = _Parser(path)
-    keys: dict[str, tuple[int, list[str]]] = {}
-    symfunction_lines: list[tuple[int, list[str]]] = []
-    multi: dict[str, list[tuple[int, list[str]]]] = {"atom_energy": [], "element_nodes_short": []}
-    extra: list[str] = []
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputError(f"cannot read settings file ({exc.strerror})", path=path) from None
-    for p.line, raw in enumerate(text.splitlines(), start=1):
-        content = _strip_comment(raw)
-        if not content:
-            continue
-        keyword, *args = content.split()
-        if keyword == "symfunction_short":
-            symfunction_lines.append((p.line, args))
-        elif keyword in multi:
-            multi[keyword].append((p.line, args))
-        elif keyword in _HANDLED:
-            keys[keyword] = (p.line, args)
-        else:
-            extra.append(raw.rstrip())
-
-    def value(keyword: str) -> list[str]:
-        if keyword not in keys:
-            p.line = 0
-            raise p.error(f"keyword {keyword!r} is missing")
-        p.line = keys[keyword][0]
-        return keys[keyword][1]
-
-    elements_raw = value("elements")
-    for symbol in elements_raw:
-        try:
-            sort_elements([symbol])
-        except UnknownElementError:
-            raise p.error(f"{symbol!r} is not a chemical element symbol") from None
-    n_elements = p.integer(value("number_of_elements")[0], "number_of_elements")
-    if n_elements != len(elements_raw):
-        raise p.error(f"number_of_elements is {n_elements} but {len(elements_raw)} elements are listed")
-    elements = sort_elements(elements_raw)
-
-    cutoff_args = value("cutoff_type")
-    cutoff_type = p.integer(cutoff_args[0], "cutoff_type")
-    cutoff_alpha = p.number(cutoff_args[1], "the cutoff alpha") if len(cutoff_args) > 1 else 0.0
-    if not 0.0 <= cutoff_alpha < 1.0:
-        raise p.error(f"the inner cutoff alpha must be in [0, 1), found {cutoff_alpha}")
-
-    functions: dict[str, list[SymmetryFunction]] = {e: [] for e in elements}
-    for p.line, args in symfunction_lines:
-        sf = _symmetry_function(p, args, set(elements))
-        if sf in functions[sf.center]:
-            raise p.error(f"duplicate symmetry function {sf}")
-        functions[sf.center].append(sf)
-    for e in elements:
-        if not functions[e]:
-            p.line = 0
-            raise p.error(f"no symmetry function for element {e}")
-        functions[e].sort(key=n2p2_sort_key)
-
-    scale = "scale_symmetry_functions" in keys
-    center = "center_symmetry_functions" in keys
-    sigma = "scale_symmetry_functions_sigma" in keys
-    scaling = {
-        (True, True): "scale_center",
-        (True, False): "scale",
-        (False, True): "center",
-    }.get((scale, center), "scale_sigma" if sigma else "none")
-    scale_min = p.number(value("scale_min_short")[0], "scale_min_short") if "scale_min_short" in keys else 0.0
-    scale_max = p.number(value("scale_max_short")[0], "scale_max_short") if "scale_max_short" in keys else 1.0
-
-    n_hidden = p.integer(value("global_hidden_layers_short")[0], "global_hidden_layers_short")
-    nodes_args = value("global_nodes_short")
-    if len(nodes_args) < n_hidden:
-        raise p.error(f"expected {n_hidden} numbers of nodes, found {len(nodes_args)}")
-    nodes = [p.integer(a, "global_nodes_short") for a in nodes_args[:n_hidden]]
-    act_args = value("global_activation_short")
-    if len(act_args) < n_hidden + 1:
-        raise p.error(f"expected {n_hidden + 1} activation codes (hidden layers and output)")
-    activations = act_args[:n_hidden]
-    if act_args[n_hidden] != "l":
-        raise p.error(
-            f"the output layer must be linear ('l'), found {act_args[n_hidden]!r}: "
-            "nnp_tutorial's atomic networks have a linear output, like n2p2's"
-        )
-    for a in activations:
-        if a not in ACTIVATION_CODES:
-            raise p.error(f"unknown activation {a!r}; valid codes: {', '.join(ACTIVATION_CODES)}")
-    hidden_nodes = {e: list(nodes) for e in elements}
-    for p.line, args in multi["element_nodes_short"]:
-        p.need(args, 3, "element_nodes_short <element> <layer> <nodes>")
-        if args[0] not in hidden_nodes:
-            raise p.error(f"element {args[0]!r} is not in the 'elements' line")
-        layer = p.integer(args[1], "the layer")
-        if not 1 <= layer <= n_hidden:
-            raise p.error(f"layer must be between 1 and {n_hidden}, found {layer}")
-        hidden_nodes[args[0]][layer - 1] = p.integer(args[2], "the number of nodes")
-
-    atom_energies: dict[str, float] = {}
-    for p.line, args in multi["atom_energy"]:
-        p.need(args, 2, "atom_energy <element> <energy>")
-        if args[0] not in hidden_nodes:
-            raise p.error(f"element {args[0]!r} is not in the 'elements' line")
-        atom_energies[args[0]] = p.number(args[1], "the atomic energy") * HARTREE_TO_EV
-
-    norm_keys = [k for k in ("mean_energy", "conv_energy", "conv_length") if k in keys]
-    normalization = None
-    if norm_keys:
-        if len(norm_keys) != 3:
-            p.line = keys[norm_keys[0]][0]
-            raise p.error("use all or none of mean_energy, conv_energy and conv_length")
-        normalization = Normalization(
-            mean_energy=p.number(value("mean_energy")[0], "mean_energy") * HARTREE_TO_EV,
-            conv_energy=p.number(value("conv_energy")[0], "conv_energy") / HARTREE_TO_EV,
-            conv_length=p.number(value("conv_length")[0], "conv_length") / BOHR_TO_ANGSTROM,
-        )
-
+    p = _Parser(Path(path))
+    lines = _keyword_lines(p)
+    elements = _elements(p, lines)
+    cutoff_type, cutoff_alpha = _cutoff(p, lines)
+    functions = _symmetry_functions(p, lines, elements)
+    scaling, scale_min, scale_max = _scaling(p, lines)
+    n_hidden, nodes, activations = _hidden_layers(p, lines)
+    hidden_nodes = _element_nodes(p, lines, elements, n_hidden, nodes)
+    atom_energies = _atom_energies(p, lines, elements)
     return NNPSettings(
         elements=elements,
         symmetry_functions=functions,
@@ -359,10 +435,10 @@ def read_input_nn(path: str | Path) -> NNPSettings:
         scale_max=scale_max,
         hidden_nodes=hidden_nodes,
         activations=activations,
-        normalize_nodes="normalize_nodes" in keys,
-        normalization=normalization,
+        normalize_nodes="normalize_nodes" in lines,
+        normalization=_normalization(p, lines),
         atom_energies=atom_energies,
-        extra=extra,
+        extra=lines.extra,
     )
 
 
@@ -381,6 +457,38 @@ def _symfunction_line(sf: SymmetryFunction) -> str:
     )
 
 
+def _scaling_lines(settings: NNPSettings) -> list[str]:
+    """The keywords that select ``settings.scaling`` and, unless it is ``none``, S_min and S_max."""
+    lines = []
+    if settings.scaling in ("scale", "scale_center"):
+        lines.append("scale_symmetry_functions")
+    if settings.scaling in ("center", "scale_center"):
+        lines.append("center_symmetry_functions")
+    if settings.scaling == "scale_sigma":
+        lines.append("scale_symmetry_functions_sigma")
+    if settings.scaling != "none":
+        lines += [
+            f"scale_min_short {settings.scale_min:.16E}",
+            f"scale_max_short {settings.scale_max:.16E}",
+        ]
+    return lines
+
+
+def _topology_lines(settings: NNPSettings) -> list[str]:
+    """The hidden layers: global nodes and activations (the first element's), then per-element deviations."""
+    first = settings.hidden_nodes[settings.elements[0]]
+    lines = [
+        f"global_hidden_layers_short {len(settings.activations)}",
+        "global_nodes_short " + " ".join(str(n) for n in first),
+        "global_activation_short " + " ".join([*settings.activations, "l"]),
+    ]
+    for e in settings.elements:
+        for layer, (n, n0) in enumerate(zip(settings.hidden_nodes[e], first), start=1):
+            if n != n0:
+                lines.append(f"element_nodes_short {e} {layer} {n}")
+    return lines
+
+
 def write_input_nn(settings: NNPSettings, path: str | Path) -> None:
     """Write ``settings`` as an n2p2 ``input.nn`` (Bohr, Hartree).
 
@@ -393,7 +501,6 @@ def write_input_nn(settings: NNPSettings, path: str | Path) -> None:
     if settings.scaling not in SCALING_MODES:
         raise ValueError(f"unknown scaling {settings.scaling!r}; valid: {', '.join(SCALING_MODES)}")
     hartree, bohr = HARTREE_TO_EV, BOHR_TO_ANGSTROM
-    n_hidden = len(settings.activations)
     lines = [
         "# HDNNP written by nnp_tutorial",
         "# Length unit: Bohr; energy unit: Ha",
@@ -415,27 +522,8 @@ def write_input_nn(settings: NNPSettings, path: str | Path) -> None:
     if settings.cutoff_alpha:
         cutoff += f" {settings.cutoff_alpha:.16E}"
     lines.append(cutoff)
-    if settings.scaling in ("scale", "scale_center"):
-        lines.append("scale_symmetry_functions")
-    if settings.scaling in ("center", "scale_center"):
-        lines.append("center_symmetry_functions")
-    if settings.scaling == "scale_sigma":
-        lines.append("scale_symmetry_functions_sigma")
-    if settings.scaling != "none":
-        lines += [
-            f"scale_min_short {settings.scale_min:.16E}",
-            f"scale_max_short {settings.scale_max:.16E}",
-        ]
-    first = settings.hidden_nodes[settings.elements[0]]
-    lines += [
-        f"global_hidden_layers_short {n_hidden}",
-        "global_nodes_short " + " ".join(str(n) for n in first),
-        "global_activation_short " + " ".join([*settings.activations, "l"]),
-    ]
-    for e in settings.elements:
-        for layer, (n, n0) in enumerate(zip(settings.hidden_nodes[e], first), start=1):
-            if n != n0:
-                lines.append(f"element_nodes_short {e} {layer} {n}")
+    lines += _scaling_lines(settings)
+    lines += _topology_lines(settings)
     if settings.normalize_nodes:
         lines.append("normalize_nodes")
     lines += ["", *settings.extra, ""]

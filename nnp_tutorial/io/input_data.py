@@ -17,7 +17,7 @@ positions are returned as stored (not wrapped).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,53 @@ def _to_atoms(block: _Block, error) -> Atoms:
         forces=table[:, 5:8] * HARTREE_PER_BOHR_TO_EV_PER_ANGSTROM,
     )
     return atoms
+
+
+#: Number of fields, keyword included, of each numeric line of a block.
+_N_FIELDS = {"lattice": 4, "energy": 2, "charge": 2, "atom": 10}
+
+
+def _numbers(key: str, fields: list[str], error: Callable[[str], InputError]) -> list[float]:
+    """The numbers of a ``lattice``, ``energy``, ``charge`` or ``atom`` line (Bohr, Hartree).
+
+    For ``atom`` these are the 8 values x y z charge energy fx fy fz, the element
+    symbol (checked here) left out; for the others, the values after the keyword.
+    """
+    want = _N_FIELDS[key]
+    if len(fields) < want:
+        raise error(f"expected {want - 1} values after {key!r}, found {len(fields) - 1}")
+    if key == "atom":
+        symbol = fields[4]
+        if symbol not in atomic_numbers:
+            raise error(f"{symbol!r} is not a chemical element symbol")
+        numbers = fields[1:4] + fields[5:10]
+    else:
+        numbers = fields[1:want]
+    try:
+        return [float(x) for x in numbers]
+    except ValueError:
+        raise error(f"expected numbers in the {key!r} line") from None
+
+
+def _add_line(
+    block: _Block, key: str, fields: list[str], raw: str, error: Callable[[str], InputError]
+) -> None:
+    """Add one line between ``begin`` and ``end`` (not those two) to ``block``."""
+    if key == "comment":
+        block.comments.append(raw.split(None, 1)[1].strip() if len(fields) > 1 else "")
+    elif key in _N_FIELDS:
+        values = _numbers(key, fields, error)
+        if key == "atom":
+            block.symbols.append(fields[4])
+            block.rows.append(values)
+        elif key == "lattice":
+            block.lattice.append(values)
+        elif key == "energy":
+            block.energy = values[0]
+        else:
+            block.charge = values[0]
+    else:
+        raise error(f"unknown keyword {key!r}")
 
 
 def read_input_data(path: str | Path) -> Iterator[Atoms]:
@@ -113,34 +160,8 @@ def read_input_data(path: str | Path) -> Iterator[Atoms]:
                 yield _to_atoms(block, error)
                 block = None
                 frame += 1
-            elif key == "comment":
-                block.comments.append(raw.split(None, 1)[1].strip() if len(fields) > 1 else "")
-            elif key in ("lattice", "energy", "charge", "atom"):
-                want = {"lattice": 4, "energy": 2, "charge": 2, "atom": 10}[key]
-                if len(fields) < want:
-                    raise error(f"expected {want - 1} values after {key!r}, found {len(fields) - 1}")
-                if key == "atom":
-                    symbol = fields[4]
-                    if symbol not in atomic_numbers:
-                        raise error(f"{symbol!r} is not a chemical element symbol")
-                    numbers = fields[1:4] + fields[5:10]
-                else:
-                    numbers = fields[1:want]
-                try:
-                    values = [float(x) for x in numbers]
-                except ValueError:
-                    raise error(f"expected numbers in the {key!r} line") from None
-                if key == "atom":
-                    block.symbols.append(symbol)
-                    block.rows.append(values)
-                elif key == "lattice":
-                    block.lattice.append(values)
-                elif key == "energy":
-                    block.energy = values[0]
-                else:
-                    block.charge = values[0]
             else:
-                raise error(f"unknown keyword {key!r}")
+                _add_line(block, key, fields, raw, error)
     if block is not None:
         raise error("file ends inside a structure (missing 'end')")
 

@@ -40,6 +40,38 @@ class ScalingData:
     energy_range: tuple[float, float] | None = None
 
 
+def _statistics_row(values: list[float], want: tuple[int, int], path: Path, number: int) -> list[float]:
+    """G_min, G_max, G_mean, G_sigma of one data line (sigma NaN if the line has 5 columns).
+
+    ``want`` is the expected 1-based (element index, function index); ``number``
+    the line number, for the error.
+    """
+    if len(values) not in (5, 6):
+        raise InputError("expected 'element_index sf_index min max mean [sigma]'", path=path, line=number)
+    if (int(values[0]), int(values[1])) != want:
+        raise InputError(
+            f"expected element index {want[0]} and function index {want[1]}, "
+            f"found {int(values[0])} {int(values[1])}",
+            path=path,
+            line=number,
+        )
+    return values[2:] + ([np.nan] if len(values) == 5 else [])
+
+
+def _split_by_element(
+    rows: list[list[float]], n_functions: dict[str, int]
+) -> dict[str, dict[str, np.ndarray]]:
+    """The columns of ``rows`` (n_sf_total rows of min max mean sigma) as ScalingData fields per element."""
+    table = np.array(rows, dtype=np.float64).reshape(-1, 4)  # (n_sf_total, 4)
+    out: dict[str, dict[str, np.ndarray]] = {"minimum": {}, "maximum": {}, "mean": {}, "sigma": {}}
+    start = 0
+    for e, n in n_functions.items():
+        for col, name in enumerate(out):
+            out[name][e] = table[start : start + n, col].copy()  # (n_sf,)
+        start += n
+    return out
+
+
 def read_scaling(path: str | Path, n_functions: dict[str, int]) -> ScalingData:
     """Read ``scaling.data``.
 
@@ -81,27 +113,10 @@ def read_scaling(path: str | Path, n_functions: dict[str, int]) -> ScalingData:
                 path=path,
                 line=number,
             )
-        if len(values) not in (5, 6):
-            raise InputError("expected 'element_index sf_index min max mean [sigma]'", path=path, line=number)
-        want = expected[len(rows)]
-        if (int(values[0]), int(values[1])) != want:
-            raise InputError(
-                f"expected element index {want[0]} and function index {want[1]}, "
-                f"found {int(values[0])} {int(values[1])}",
-                path=path,
-                line=number,
-            )
-        rows.append(values[2:] + ([np.nan] if len(values) == 5 else []))
+        rows.append(_statistics_row(values, expected[len(rows)], path, number))
     if len(rows) != len(expected):
         raise InputError(f"expected {len(expected)} symmetry-function lines, found {len(rows)}", path=path)
-    table = np.array(rows, dtype=np.float64).reshape(-1, 4)
-    out: dict[str, dict[str, np.ndarray]] = {"minimum": {}, "maximum": {}, "mean": {}, "sigma": {}}
-    start = 0
-    for e, n in n_functions.items():
-        for col, name in enumerate(out):
-            out[name][e] = table[start : start + n, col].copy()
-        start += n
-    return ScalingData(**out, energy_range=energy_range)
+    return ScalingData(**_split_by_element(rows, n_functions), energy_range=energy_range)
 
 
 def write_scaling(scaling: ScalingData, path: str | Path) -> None:

@@ -143,7 +143,22 @@ def run_md(
     s = MDSettings(**settings)
     if steps < 0:
         raise ValueError(f"need steps >= 0, got {steps}")
-    out = Path(out_dir)
+    return _start_or_resume(
+        atoms, calculator, s, stability, steps=steps, out=Path(out_dir), progress=progress
+    )
+
+
+def _start_or_resume(
+    atoms: Atoms,
+    calculator: Calculator,
+    s: MDSettings,
+    stability: StabilityCriteria | None,
+    *,
+    steps: int,
+    out: Path,
+    progress: bool,
+) -> MDRun:
+    """Run ``s`` in ``out`` up to ``steps``: from ``atoms`` at t = 0, or from the last saved frame."""
     out.mkdir(parents=True, exist_ok=True)
     criteria = stability or StabilityCriteria()
     parameters = {
@@ -172,9 +187,20 @@ def run_md(
     loop = _Loop(out, atoms, dyn, StabilityMonitor(s.temperature_K, criteria), s.timestep_fs, s.log_every)
     if saved:
         loop.monitor.reference_energy_eV = _first_energy(out)
+    return _run_recorded(loop, summary, start, steps, new_trajectory=not saved, progress=progress)
+
+
+def _run_recorded(
+    loop: _Loop, summary: dict, start: int, steps: int, *, new_trajectory: bool, progress: bool
+) -> MDRun:
+    """Run ``loop`` from ``start`` to ``steps`` with ``summary.json`` saying running, then the outcome.
+
+    ``summary`` holds the keys common to every state (version, parameters, steps requested).
+    """
+    out = loop.out
     _write_summary(out, {**summary, "status": "running", "steps_done": start})
     try:
-        instability, done = loop.run(start, steps, new_trajectory=not saved, progress=progress)
+        instability, done = loop.run(start, steps, new_trajectory=new_trajectory, progress=progress)
     except KeyboardInterrupt:
         _write_summary(out, {**summary, "status": "interrupted", "steps_done": loop.last_saved})
         raise

@@ -168,6 +168,19 @@ def water_box(
         )
     rng = np.random.default_rng(seed)
     centers = sites[rng.choice(len(sites), n_molecules, replace=False)] * edge  # (N, 3) Å
+    positions = _place_molecules(centers, edge, rng, min_contact_A=min_contact_A, max_tries=max_tries)
+    return Atoms("OH2" * n_molecules, positions=positions, cell=np.eye(3) * edge, pbc=True)
+
+
+def _place_molecules(
+    centers: np.ndarray, edge: float, rng: np.random.Generator, *, min_contact_A: float, max_tries: int
+) -> np.ndarray:
+    """Positions (3N, 3), Å, of randomly oriented molecules with their O at ``centers`` (N, 3), Å.
+
+    Each molecule takes the first of ``max_tries`` random orientations whose atoms stay
+    ``min_contact_A`` from those already placed in the cube of edge ``edge`` Å (minimum image),
+    else the orientation with the largest closest contact. Atoms ordered O, H, H per molecule.
+    """
     water = molecule("H2O")
     local = water.positions - water.positions[0]  # (3, 3) O at the origin
     positions = np.empty((0, 3))
@@ -178,7 +191,7 @@ def water_box(
         good = np.flatnonzero(closest >= min_contact_A)
         choice = good[0] if len(good) else int(np.argmax(closest))
         positions = np.concatenate([positions, candidates[choice]])
-    return Atoms("OH2" * n_molecules, positions=positions, cell=np.eye(3) * edge, pbc=True)
+    return positions  # (3N, 3)
 
 
 def _closest_contact(candidates: np.ndarray, placed: np.ndarray, edge: float) -> np.ndarray:

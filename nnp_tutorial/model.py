@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -61,6 +62,9 @@ from .io import (
 )
 from .scaling import InputScaling
 from .units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
+
+if TYPE_CHECKING:
+    from .descriptors.graph import DescriptorInputs
 
 INITIALIZATIONS = ("xavier", "nguyen-widrow")
 
@@ -274,6 +278,10 @@ class BehlerParrinelloNetwork:
         pairs = self.descriptor.pairs(atoms, neighbor_search)
         if engine == "loops":
             return self._evaluate_loops(atoms, pairs)
+        return self._evaluate_graph(atoms, pairs, dtype, max_triples)
+
+    def _evaluate_graph(self, atoms: Atoms, pairs: PairList, dtype: str, max_triples: int) -> Evaluation:
+        """:meth:`evaluate` with the compiled graph, in chunks of at most ~``max_triples`` triples."""
         n_atoms = len(atoms)
         species = pairs.species
         chunks = _center_chunks(pairs, max_triples)
@@ -283,17 +291,7 @@ class BehlerParrinelloNetwork:
         atomic = np.zeros(n_atoms)
         members = [np.flatnonzero(species == k) for k in range(len(self.elements))]  # atoms per element
         for mask in chunks:
-            if len(chunks) == 1:
-                inputs = self.descriptor.graph.inputs(pairs)  # rows: position among atoms of the element
-                chunk = members
-            else:
-                chunk = [m[mask[m]] for m in members]
-                rows = np.zeros(n_atoms, dtype=np.int64)
-                for m in chunk:
-                    rows[m] = np.arange(len(m))
-                inputs = self.descriptor.graph.inputs(
-                    pairs.select_centers(mask), rows, tuple(map(len, chunk))
-                )
+            inputs, chunk = self._chunk_inputs(pairs, mask, members, whole=len(chunks) == 1)
             inputs = self.descriptor.graph.padded(inputs)
             e, f, v, per_element = self.compiled_graph(
                 inputs.tensors(tf.as_dtype(dtype)), inputs.n_rows, n_atoms
@@ -304,6 +302,23 @@ class BehlerParrinelloNetwork:
             for m, x in zip(chunk, per_element):
                 atomic[m] = x.numpy()
         return _evaluation(atoms, energy, forces, atomic, virial)
+
+    def _chunk_inputs(
+        self, pairs: PairList, mask: np.ndarray, members: list[np.ndarray], *, whole: bool
+    ) -> tuple[DescriptorInputs, list[np.ndarray]]:
+        """The graph's inputs for the central atoms in ``mask`` and, per element, those atoms' indices.
+
+        ``mask`` is a bool array of shape (n_atoms,), ``members`` the atom indices of
+        each element; ``whole`` says that ``mask`` selects every atom, so the pair list
+        is used as it is.
+        """
+        if whole:
+            return self.descriptor.graph.inputs(pairs), members  # rows: position among atoms of the element
+        chunk = [m[mask[m]] for m in members]
+        rows = np.zeros(len(mask), dtype=np.int64)
+        for m in chunk:
+            rows[m] = np.arange(len(m))
+        return self.descriptor.graph.inputs(pairs.select_centers(mask), rows, tuple(map(len, chunk))), chunk
 
     def _evaluate_loops(self, atoms: Atoms, pairs: PairList) -> Evaluation:
         """:meth:`evaluate` with the symmetry functions as compiled loops."""

@@ -257,13 +257,7 @@ class Trainer:
         ``checkpoint`` is given) and re-raises. ``callback(trainer, row)`` is
         called after every validation (live plots, widgets).
         """
-        c = self.config
-        bar = tqdm(
-            total=c.steps,
-            initial=self.step,
-            disable=not self.progress,
-            desc=f"{c.optimizer} η={c.learning_rate:g}",
-        )
+        bar = self._progress_bar()
         started = time.perf_counter() - self.elapsed
         self.status = "running"
         # One BLAS thread: OpenBLAS threads spin after each Kalman update and slow the
@@ -273,35 +267,18 @@ class Trainer:
         steps = count(self.step)
         prepared = prefetched(self.batch_inputs, steps) if prefetch else (self.batch_inputs(s) for s in steps)
         try:
-            while self.step < c.steps:
-                if self.step % c.validate_every == 0:
-                    self._validate(callback, bar)
-                try:
-                    row = self.train_step(next(prepared))
-                except FilterDiverged as error:
-                    self.status = f"diverged: {error}"
-                    bar.write(f"training stopped, last good weights kept ({error})")
-                    break
-                self.elapsed = time.perf_counter() - started
-                row["wall_time_s"] = self.elapsed
-                self.rows.append(row)
-                for t in snapshot_times:
-                    if t not in self.snapshots and self.elapsed >= t:
-                        self.snapshots[t] = (self.step, self.model.get_weights())
-                bar.update()
-                if checkpoint and c.checkpoint_every and self.step % c.checkpoint_every == 0:
-                    self.save_checkpoint(checkpoint)
-                if time_limit is not None and self.elapsed >= time_limit:
-                    self.status = "time limit"
-                    break
-            else:
-                self.status = "completed"
+            self._train_until_stop(
+                prepared.__next__,
+                bar,
+                started,
+                checkpoint=checkpoint,
+                time_limit=time_limit,
+                snapshot_times=snapshot_times,
+                callback=callback,
+            )
             self._validate(callback, bar)
         except KeyboardInterrupt:
-            self.status = "interrupted"
-            if checkpoint:
-                self.save_checkpoint(checkpoint)
-                bar.write(f"interrupted at step {self.step}; checkpoint saved to {checkpoint}")
+            self._save_interrupted(checkpoint, bar)
             raise
         finally:
             prepared.close()
@@ -310,6 +287,67 @@ class Trainer:
         if checkpoint:
             self.save_checkpoint(checkpoint)
         return self.history
+
+    def _progress_bar(self) -> tqdm:
+        """The tqdm bar of :meth:`run`: steps done of ``config.steps``, optimiser and learning rate."""
+        c = self.config
+        return tqdm(
+            total=c.steps,
+            initial=self.step,
+            disable=not self.progress,
+            desc=f"{c.optimizer} η={c.learning_rate:g}",
+        )
+
+    def _train_until_stop(
+        self,
+        next_batch: Callable[[], Prepared],
+        bar: tqdm,
+        started: float,
+        *,
+        checkpoint: str | Path | None,
+        time_limit: float | None,
+        snapshot_times: tuple[float, ...],
+        callback: Callable[[Trainer, dict], None] | None,
+    ) -> None:
+        """Steps of :meth:`run` until ``config.steps``, divergence or ``time_limit``; sets :attr:`status`.
+
+        ``next_batch()`` gives the prepared inputs of the next step; ``started`` is the
+        :func:`time.perf_counter` reading at elapsed time 0 (s).
+        """
+        c = self.config
+        while self.step < c.steps:
+            if self.step % c.validate_every == 0:
+                self._validate(callback, bar)
+            try:
+                row = self.train_step(next_batch())
+            except FilterDiverged as error:
+                self.status = f"diverged: {error}"
+                bar.write(f"training stopped, last good weights kept ({error})")
+                return
+            self._record_step(row, started, snapshot_times)
+            bar.update()
+            if checkpoint and c.checkpoint_every and self.step % c.checkpoint_every == 0:
+                self.save_checkpoint(checkpoint)
+            if time_limit is not None and self.elapsed >= time_limit:
+                self.status = "time limit"
+                return
+        self.status = "completed"
+
+    def _record_step(self, row: dict, started: float, snapshot_times: tuple[float, ...]) -> None:
+        """Stamp ``row`` with the wall time (s), keep it, take the snapshots due (``snapshot_times``, s)."""
+        self.elapsed = time.perf_counter() - started
+        row["wall_time_s"] = self.elapsed
+        self.rows.append(row)
+        for t in snapshot_times:
+            if t not in self.snapshots and self.elapsed >= t:
+                self.snapshots[t] = (self.step, self.model.get_weights())
+
+    def _save_interrupted(self, checkpoint: str | Path | None, bar: tqdm) -> None:
+        """After Ctrl-C: status ``interrupted`` and, if ``checkpoint`` is given, the state saved there."""
+        self.status = "interrupted"
+        if checkpoint:
+            self.save_checkpoint(checkpoint)
+            bar.write(f"interrupted at step {self.step}; checkpoint saved to {checkpoint}")
 
     def _validate(self, callback, bar) -> None:
         energy_rmse, force_rmse = self.validation_errors()

@@ -309,16 +309,11 @@ class BehlerParrinelloNetwork:
         """The graph's inputs for the central atoms in ``mask`` and, per element, those atoms' indices.
 
         ``mask`` is a bool array of shape (n_atoms,), ``members`` the atom indices of
-        each element; ``whole`` says that ``mask`` selects every atom, so the pair list
-        is used as it is.
+        each element; ``whole`` says that ``mask`` selects every atom.
         """
         if whole:
             return self.descriptor.graph.inputs(pairs), members  # rows: position among atoms of the element
-        chunk = [m[mask[m]] for m in members]
-        rows = np.zeros(len(mask), dtype=np.int64)
-        for m in chunk:
-            rows[m] = np.arange(len(m))
-        return self.descriptor.graph.inputs(pairs.select_centers(mask), rows, tuple(map(len, chunk))), chunk
+        return self.descriptor.graph.inputs(pairs, mask), [m[mask[m]] for m in members]
 
     def _evaluate_loops(self, atoms: Atoms, pairs: PairList) -> Evaluation:
         """:meth:`evaluate` with the symmetry functions as compiled loops."""
@@ -438,4 +433,5 @@ def _center_chunks(pairs, max_triples: int) -> list[np.ndarray]:
     labels = np.zeros(n_atoms, dtype=np.int64)
     for b in bounds:
         labels[b:] += 1
-    return [labels == k for k in range(n_chunks)]
+    # a centre with more candidates than max_triples takes several bounds: no empty chunks
+    return [labels == k for k in np.unique(labels)]

@@ -87,11 +87,7 @@ def parse_n2p2_example(directory):
 
 @pytest.mark.slow
 def test_n2p2_reference_prediction(fetch):
-    """n2p2's own prediction for the 1080-atom RPBE-D3 box: |dE| <= 1e-6 Ha, max |dF| <= 1e-6 Ha/Bohr.
-
-    With the default ``max_triples`` this box is evaluated in three chunks of
-    centres, so the test also covers chunked evaluation (batch = single).
-    """
+    """n2p2's own prediction for the 1080-atom RPBE-D3 box: |dE| <= 1e-6 Ha, max |dF| <= 1e-6 Ha/Bohr."""
     directory = fetch("n2p2-example-1080")
     model = BehlerParrinelloNetwork.from_n2p2(directory)
     positions_bohr, cell_bohr, symbols, energy_ha, forces_ha_bohr = parse_n2p2_example(directory)
@@ -102,6 +98,21 @@ def test_n2p2_reference_prediction(fetch):
     assert np.abs(result.forces / (units.Hartree / units.Bohr) - forces_ha_bohr).max() <= 1e-6
     # atomic energies add up to the total
     np.testing.assert_allclose(result.atomic_energies.sum(), result.energy, rtol=1e-14)
+
+
+@pytest.mark.parametrize("max_triples", [200_000, 50_000, 3_000])
+def test_the_graph_engine_in_chunks_of_centres_gives_the_whole_structures_numbers(cheng, max_triples):
+    """A large box is evaluated by the graph in chunks of centres (to bound its memory): 16 molecules
+    in 2 to ~48 chunks (down to one atom, some chunks without an element) equal the loops engine."""
+    from nnp_tutorial.md import water_box as random_water_box
+
+    atoms = random_water_box(16, 1.0, seed=0)
+    whole = cheng.evaluate(atoms)
+    chunked = cheng.evaluate(atoms, engine="graph", max_triples=max_triples)
+    assert chunked.energy == pytest.approx(whole.energy, rel=1e-13)
+    np.testing.assert_allclose(chunked.forces, whole.forces, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(chunked.virial, whole.virial, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(chunked.atomic_energies, whole.atomic_energies, rtol=0, atol=1e-10)
 
 
 # -- 3. finite differences ---------------------------------------------------------------

@@ -157,9 +157,6 @@ def test_pair_blocks(seed):
             assert np.all(pairs.centers[block] == i)
             assert np.all(species[pairs.neighbors[block]] == e)
             assert pairs.block_count[i, e] == np.sum((pairs.centers == i) & (species[pairs.neighbors] == e))
-    mask = np.arange(n_atoms) % 2 == 0
-    sub = pairs.select_centers(mask)
-    assert set(as_dict(sub)) == {k for k in as_dict(pairs) if mask[k[0]]}
 
 
 def assert_same_pair_list(a: PairList, b: PairList) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from .cutoffs import CutoffFunction
-from .neighbors import PairList, element_rows, triples
+from .neighbors import PairList, triples
 from .terms import TermGroup
 
 if TYPE_CHECKING:
@@ -358,33 +358,38 @@ class DescriptorGraph:
         self._buckets = {kind: ShapeBuckets(growth) for kind, growth in BUCKET_GROWTH.items()}
         self._compiled = tf.function(self._forward, jit_compile=True)
 
-    def inputs(
-        self, pairs: PairList, rows: np.ndarray | None = None, n_rows: tuple[int, ...] | None = None
-    ) -> DescriptorInputs:
-        """Index arrays for :meth:`call`.
+    def inputs(self, pairs: PairList, centers: np.ndarray | None = None) -> DescriptorInputs:
+        """Index arrays for :meth:`call`: the functions of the atoms ``centers`` (all by default).
 
         Parameters
         ----------
         pairs : PairList
-        rows : ndarray of shape (n_atoms,), optional
-            Output row of each atom; by default the position of the atom among
-            the atoms of its element (all atoms get a row).
-        n_rows : tuple of int, optional
-            Rows per element; by default the number of atoms of each element.
+            The whole structure's pairs (a narrow triple is found from its third side j → k,
+            a pair of j, whether or not j is a centre here).
+        centers : ndarray of shape (n_atoms,), bool, optional
+            The atoms whose functions are computed (e.g. a chunk of a large box); each gets
+            the row of its position among the selected atoms of its element.
         """
         species = pairs.species
         n_el = len(self.descriptor.elements)
-        if rows is None:
-            rows = element_rows(species, n_el)
-            n_rows = tuple(int(n) for n in np.bincount(species, minlength=n_el))
-        pair_species = species[pairs.centers] * n_el + species[pairs.neighbors]
+        selected = np.ones(len(species), bool) if centers is None else np.asarray(centers, bool)
+        rows = np.full(len(species), -1, np.int64)  # pairs of other centres add nothing
+        for k in range(n_el):
+            members = np.flatnonzero(selected & (species == k))
+            rows[members] = np.arange(len(members))
+        n_rows = tuple(int(n) for n in np.bincount(species[selected], minlength=n_el))
+        pair_species = np.where(
+            selected[pairs.centers], species[pairs.centers] * n_el + species[pairs.neighbors], -1
+        )
         radial = [
             np.flatnonzero(pair_species == g.element * n_el + g.neighbors[0]).astype(np.int32)
             for g in self.descriptor.radial_groups
         ]
         angular = list(
             _TRIPLE_POOL.map(
-                lambda g: triples(pairs, g.element, *g.neighbors, g.rc if g.narrow else None),
+                lambda g: triples(
+                    pairs, g.element, *g.neighbors, g.rc if g.narrow else None, np.flatnonzero(rows >= 0)
+                ),
                 self.descriptor.angular_groups,
             )
         )
@@ -395,7 +400,7 @@ class DescriptorGraph:
             pairs.neighbors.astype(np.int32),
             radial,
             angular,
-            tuple(int(n) for n in n_rows),
+            n_rows,
         )
 
     def padded(self, inputs: DescriptorInputs, kind: str = "structure") -> DescriptorInputs:

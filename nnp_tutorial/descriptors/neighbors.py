@@ -141,18 +141,6 @@ class PairList:
         """Pair distances, shape (n_pairs,), Å."""
         return np.linalg.norm(self.vectors, axis=1)
 
-    def select_centers(self, mask: np.ndarray) -> PairList:
-        """The pairs whose centre has ``mask[center]`` true (order is preserved)."""
-        keep = mask[self.centers]
-        return PairList(
-            self.centers[keep],
-            self.neighbors[keep],
-            self.vectors[keep],
-            self.shifts[keep],
-            self.species,
-            self.n_species,
-        )
-
 
 @dataclass
 class CompactPairs:
@@ -392,7 +380,12 @@ def _group_triples(r, neighbors, codes, starts, counts, centers, e1, e2, narrow,
 
 
 def triples(
-    pairs: PairList, center: int, e1: int, e2: int, max_rjk: float | None = None
+    pairs: PairList,
+    center: int,
+    e1: int,
+    e2: int,
+    max_rjk: float | None = None,
+    among: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unordered neighbour pairs ``{j, k}`` of centres with element ``center``.
 
@@ -414,6 +407,9 @@ def triples(
         vanish beyond their cutoff, and about half of all triples lie there.
         The test has a relative margin of 1e-5, so it never drops a triple inside
         the cutoff (the exact cutoff function is applied later).
+    among : ndarray of int, optional
+        Only the centres among these atoms (e.g. a chunk of a large box); the pairs of
+        the others stay in ``pairs``, since they close the narrow triples.
 
     Returns
     -------
@@ -426,6 +422,8 @@ def triples(
         to 11 % (float32) faster than with the triples grouped by centre.
     """
     centers = np.flatnonzero(pairs.species == center)
+    if among is not None:
+        centers = np.intersect1d(centers, among)
     narrow = max_rjk is not None
     limit = np.inf if max_rjk is None else (max_rjk * (1.0 + 1e-5)) ** 2
     r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))

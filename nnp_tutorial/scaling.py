@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import CalculationFailed, UnknownNameError
-from .io.input_nn import SCALING_MODES
+from .io.nnp_settings import SCALING_MODES
 from .io.scaling import ScalingData
 
 

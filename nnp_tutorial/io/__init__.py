@@ -7,7 +7,9 @@ happen.
 Modules
 -------
 :mod:`~nnp_tutorial.io.input_nn`
-    ``input.nn`` settings (symmetry functions, topology, scaling, normalisation).
+    ``input.nn`` read and written, as the settings of
+:mod:`~nnp_tutorial.io.nnp_settings`
+    (:class:`NNPSettings`: symmetry functions, topology, scaling, normalisation).
 :mod:`~nnp_tutorial.io.scaling`
     ``scaling.data`` symmetry-function statistics.
 :mod:`~nnp_tutorial.io.weights`
@@ -27,7 +29,8 @@ Modules
 """
 
 from .input_data import read_input_data, write_input_data
-from .input_nn import NNPSettings, Normalization, read_input_nn, write_input_nn
+from .input_nn import read_input_nn, write_input_nn
+from .nnp_settings import NNPSettings, Normalization
 from .scaling import ScalingData, read_scaling, write_scaling
 from .weights import read_weights, write_weights
 

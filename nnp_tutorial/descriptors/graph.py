@@ -364,8 +364,7 @@ class DescriptorGraph:
         Parameters
         ----------
         pairs : PairList
-            The whole structure's pairs (a narrow triple is found from its third side j → k,
-            a pair of j, whether or not j is a centre here).
+            The whole structure's pairs.
         centers : ndarray of shape (n_atoms,), bool, optional
             The atoms whose functions are computed (e.g. a chunk of a large box); each gets
             the row of its position among the selected atoms of its element.

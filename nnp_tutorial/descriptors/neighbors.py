@@ -345,25 +345,44 @@ def centre_triples(
 
 
 @numba.njit(nogil=True, cache=True)
-def _group_triples(r, neighbors, codes, starts, counts, centers, e1, e2, narrow, max_squared):
-    """Pair indices (p, q) of the triples of ``centers`` (:func:`centre_triples` for each), spread."""
-    n_atoms = starts.shape[0]
-    room = 1
-    for i in centers:  # candidates: every pair of sides, or every side j -> k of a side i -> j
-        if narrow:
-            for pj in range(starts[i, e1], starts[i, e1] + counts[i, e1]):
-                room += counts[neighbors[pj], e2]
-        else:
-            room += counts[i, e1] * counts[i, e2]
-    tp, tq, to = np.empty(room, np.int32), np.empty(room, np.int32), np.empty(room, np.int32)
-    head = np.full(n_atoms, -1, np.int64)
-    chain = np.empty(max(counts[:, e2].max(), 1), np.int64)
+def _kept_triples(
+    vectors: np.ndarray,
+    centers: np.ndarray,
+    s1: np.ndarray,
+    n1: np.ndarray,
+    s2: np.ndarray,
+    n2: np.ndarray,
+    same: bool,
+    max_squared: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair indices (p, q) of the triples of ``centers`` with r_jk^2 < ``max_squared``.
+
+    ``s1[i], n1[i]`` (``s2, n2``): start and length of centre i's block of neighbours
+    of the first (second) element in the pair list; ``same``: the two elements are
+    equal (then only j < k).
+
+    Every candidate is written and the write position advances only for kept
+    ones (no unpredictable branch: about three times faster than ``if``). The
+    kept triples are returned in a spread order (see :func:`triples`).
+    """
+    n_candidates = 0
+    for i in centers:
+        n_candidates += n1[i] * (n1[i] - 1) // 2 if same else n1[i] * n2[i]
+    p = np.empty(n_candidates, np.int32)
+    q = np.empty(n_candidates, np.int32)
     t = 0
     for i in centers:
-        t += centre_triples(
-            i, r, neighbors, codes, starts, counts, e1, e2, e1 == e2, narrow, max_squared, head, chain,
-            tp[t:], tq[t:], to[t:],
-        )  # fmt: skip
+        for a in range(n1[i]):
+            pj = s1[i] + a
+            x, y, z = vectors[pj, 0], vectors[pj, 1], vectors[pj, 2]
+            rj2 = x * x + y * y + z * z
+            for b in range(a + 1 if same else 0, n2[i]):
+                pk = s2[i] + b
+                xk, yk, zk = vectors[pk, 0], vectors[pk, 1], vectors[pk, 2]
+                rjk2 = rj2 + xk * xk + yk * yk + zk * zk - 2.0 * (x * xk + y * yk + z * zk)
+                p[t] = pj
+                q[t] = pk
+                t += rjk2 < max_squared
     # interleave 16 equal runs of the kept triples (a cache-friendly permutation
     # under which consecutive triples belong to different centres)
     runs = 16
@@ -373,8 +392,8 @@ def _group_triples(r, neighbors, codes, starts, counts, centers, e1, e2, narrow,
     u = 0
     for k in range(length):
         for v in range(k, t, length):
-            spread_p[u] = tp[v]
-            spread_q[u] = tq[v]
+            spread_p[u] = p[v]
+            spread_q[u] = q[v]
             u += 1
     return spread_p, spread_q
 
@@ -389,11 +408,14 @@ def triples(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unordered neighbour pairs ``{j, k}`` of centres with element ``center``.
 
-    The triples of each centre come from :func:`centre_triples`, the one triple finder
-    of the package (the compiled loops and the derivatives for drawn atoms use it too):
-    all pairs of its neighbours of elements ``e1`` and ``e2`` (``j`` before ``k`` if
-    ``e1 == e2``), or, with ``max_rjk``, those whose third side ``j → k`` is a pair of
-    the list shorter than ``max_rjk`` — no Python loop over atoms.
+    For every centre the candidates are its neighbours of element ``e1`` × its
+    neighbours of element ``e2`` (``j`` before ``k`` if ``e1 == e2``), two contiguous
+    blocks of the pair list; a compiled loop (numba, GIL released) visits them and
+    keeps those with ``r_jk < max_rjk``, computed from the two sides — no Python loop
+    over atoms. (The compiled loops find their triples with :func:`centre_triples`,
+    which also returns the pair j → k whose pair terms they reuse; computing r_jk from
+    the sides, branch-free, builds the graph's triples twice as fast: 2.7 against 5.2 ms
+    for a 192-atom frame, 12 against 24 ms for 1080 atoms, ``bench_descriptors.py``.)
 
     Parameters
     ----------
@@ -408,8 +430,7 @@ def triples(
         The test has a relative margin of 1e-5, so it never drops a triple inside
         the cutoff (the exact cutoff function is applied later).
     among : ndarray of int, optional
-        Only the centres among these atoms (e.g. a chunk of a large box); the pairs of
-        the others stay in ``pairs``, since they close the narrow triples.
+        Only the centres among these atoms (e.g. a chunk of a large box).
 
     Returns
     -------
@@ -424,10 +445,14 @@ def triples(
     centers = np.flatnonzero(pairs.species == center)
     if among is not None:
         centers = np.intersect1d(centers, among)
-    narrow = max_rjk is not None
     limit = np.inf if max_rjk is None else (max_rjk * (1.0 + 1e-5)) ** 2
-    r = np.sqrt(np.einsum("ij,ij->i", pairs.vectors, pairs.vectors))
-    codes = shift_codes(pairs.shifts)
-    return _group_triples(
-        r, pairs.neighbors, codes, pairs.block_start, pairs.block_count, centers, e1, e2, narrow, limit
+    return _kept_triples(
+        pairs.vectors,
+        centers,
+        pairs.block_start[:, e1],
+        pairs.block_count[:, e1],
+        pairs.block_start[:, e2],
+        pairs.block_count[:, e2],
+        e1 == e2,
+        limit,
     )

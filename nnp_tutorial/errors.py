@@ -76,3 +76,7 @@ class ChecksumError(NNPTutorialError, OSError):
 
 class CalculationFailed(NNPTutorialError, RuntimeError):
     """A numerical calculation produced non-finite values or failed to converge."""
+
+
+class TrainingDiverged(CalculationFailed):
+    """A training update would make the weights non-finite; the weights and the optimiser are unchanged."""

@@ -348,10 +348,12 @@ def test_runner_schedule_settings_reach_the_filter(descriptor, labelled):
     assert eta(20) == pytest.approx(1e-2 * np.e) and eta(1000) == 2.0
 
 
-def test_diverging_filter_stops_with_last_good_weights(descriptor, labelled, monkeypatch):
+@pytest.mark.parametrize("optimizer", ["ekf", "adam"])
+def test_a_diverging_run_stops_with_the_last_good_weights(descriptor, labelled, monkeypatch, optimizer):
+    """Non-finite errors at step 5: the EKF and Adam both refuse the update, the run stops as diverged."""
     from nnp_tutorial.training import trainer as trainer_module
 
-    trainer = Trainer(labelled, small_config("ekf"), descriptor, progress=False)
+    trainer = Trainer(labelled, small_config(optimizer), descriptor, progress=False)
     original = trainer_module.batch_errors
 
     def poisoned(labels, cache, schedule, step, prepared=None):
@@ -364,6 +366,9 @@ def test_diverging_filter_stops_with_last_good_weights(descriptor, labelled, mon
     trainer.run()
     assert trainer.status.startswith("diverged") and trainer.step == 5
     assert np.all(np.isfinite(trainer.model.get_weights()))
+    good = Trainer(labelled, small_config(optimizer, steps=5), descriptor, progress=False)
+    good.run()  # the same five good updates, steps 0-4
+    np.testing.assert_array_equal(trainer.model.get_weights(), good.model.get_weights())
 
 
 def test_unknown_optimizer_lists_the_valid_names():

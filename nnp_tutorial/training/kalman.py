@@ -80,10 +80,10 @@ import numba
 import numpy as np
 from scipy.linalg import blas, solve_triangular
 
-from ..errors import CalculationFailed
+from ..errors import TrainingDiverged
 
 
-class FilterDiverged(CalculationFailed):
+class FilterDiverged(TrainingDiverged):
     """The Kalman update produced non-finite or non-positive-definite quantities."""
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..dispatch import ShapeDispatch
+from ..errors import TrainingDiverged
 from .kalman import EtaSchedule, KalmanFilter
 
 #: The study's Adam settings.
@@ -69,7 +70,13 @@ class AdamOptimizer:
         self.apply_gradient(weights, errors.l2_gradient())
 
     def apply_gradient(self, weights: tf.Variable, gradient: np.ndarray) -> None:
-        """One Adam update with the gradient (n_weights,) of the batch loss."""
+        """One Adam update with the gradient (n_weights,) of the batch loss.
+
+        A non-finite gradient raises :class:`~nnp_tutorial.errors.TrainingDiverged` before
+        anything changes (a finite one, clipped to norm 0.01, keeps the weights finite).
+        """
+        if not np.all(np.isfinite(gradient)):
+            raise TrainingDiverged("non-finite gradient of the batch loss (Adam)")
         if not self.optimizer.built:  # its moment variables are made outside the graph
             self.optimizer.build([weights])
         self._apply(tf.constant(gradient), weights)

@@ -38,13 +38,13 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ..descriptors import SymmetryFunctionSet
+from ..errors import TrainingDiverged
 from ..io.atomic import atomic_write
 from ..model import BehlerParrinelloNetwork
 from ..prefetch import prefetched
 from ..scaling import InputScaling
 from ..units import EV_TO_MEV
 from .config import RESTARTABLE, TrainingConfig
-from .kalman import FilterDiverged
 from .labels import BatchErrors, DescriptorCache, LabelFunctions, Prepared, batch_errors, batch_inputs
 from .optimizers import AdamOptimizer, KalmanOptimizer
 from .schedule import BatchSchedule
@@ -320,7 +320,7 @@ class Trainer:
                 self._validate(callback, bar)
             try:
                 row = self.train_step(next_batch())
-            except FilterDiverged as error:
+            except TrainingDiverged as error:
                 self.status = f"diverged: {error}"
                 bar.write(f"training stopped, last good weights kept ({error})")
                 return

@@ -394,13 +394,19 @@ class BehlerParrinelloNetwork:
         )
 
     def write_n2p2(self, directory: str | Path) -> None:
-        """Write ``input.nn``, ``scaling.data`` and ``weights.XXX.data`` into ``directory``."""
+        """Write ``input.nn``, ``scaling.data`` and ``weights.XXX.data`` into ``directory``.
+
+        Refuses (ValueError, before any file is written) weights that are not all finite.
+        """
         from ase.data import atomic_numbers
 
+        w = self.get_weights()
+        if not np.all(np.isfinite(w)):
+            bad = int(np.sum(~np.isfinite(w)))
+            raise ValueError(f"refusing to write {directory}: {bad} weights are not finite")
         directory = Path(directory)
         write_input_nn(self.n2p2_settings(), directory / "input.nn")
         write_scaling(self.scaling.statistics, directory / "scaling.data")
-        w = self.get_weights()
         for e in self.elements:
             write_weights(
                 w[self.element_slice(e)], self.sizes[e], directory / f"weights.{atomic_numbers[e]:03d}.data"

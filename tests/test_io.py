@@ -364,7 +364,14 @@ INPUT_NN_ERRORS = [
         "non-number",
         "symfunction_short H 2 O 0.5 ",
         "symfunction_short H 2 O 0.5x ",
-        "expected a number for eta, found '0.5x'",
+        "expected a finite number for eta, found '0.5x'",
+        True,
+    ),
+    (
+        "nan parameter",
+        "symfunction_short H 2 O 0.5 ",
+        "symfunction_short H 2 O nan ",
+        "expected a finite number for eta, found 'nan'",
         True,
     ),
     ("missing keyword", "cutoff_type 1 0.2", "", "keyword 'cutoff_type' is missing", False),
@@ -509,8 +516,34 @@ def test_scaling_bad_number(tmp_path, rpbe_scaling):
     text = mutate(rpbe_scaling, "5.4842285884800812E-01", "5.48422858848E-O1")
     path = tmp_path / "scaling.data"
     path.write_text(text)
-    with pytest.raises(InputError, match=where(path, line_number(text, "E-O1")) + "expected numbers"):
+    with pytest.raises(InputError, match=where(path, line_number(text, "E-O1")) + "expected finite numbers"):
         read_scaling(path, N_FUNCTIONS)
+
+
+def test_scaling_infinite_number(tmp_path, rpbe_scaling):
+    """A field that parses as infinity is refused with its line, like a non-numeric one."""
+    text = mutate(rpbe_scaling, "5.4842285884800812E-01", "inf")
+    path = tmp_path / "scaling.data"
+    path.write_text(text)
+    with pytest.raises(InputError, match=where(path, line_number(text, " inf")) + "expected finite numbers"):
+        read_scaling(path, N_FUNCTIONS)
+
+
+def test_write_weights_refuses_non_finite_connections_and_leaves_no_file(tmp_path):
+    path = tmp_path / "weights.001.data"
+    with pytest.raises(ValueError, match="not all finite"):
+        write_weights(np.array([0.1, np.nan, 0.2, 0.3]), [1, 2, 1], path)
+    assert not path.exists()
+
+
+def test_a_model_with_non_finite_weights_is_not_written(fetch, tmp_path):
+    model = BehlerParrinelloNetwork.from_n2p2(fetch("nnp-revpbe0-d3-cheng2019"))
+    weights = model.get_weights()
+    weights[7] = np.nan
+    model.set_weights(weights)
+    with pytest.raises(ValueError, match="1 weights are not finite"):
+        model.write_n2p2(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
 
 
 def test_weights_wrong_count_and_bad_number(fetch, tmp_path):
@@ -525,7 +558,11 @@ def test_weights_wrong_count_and_bad_number(fetch, tmp_path):
     k = next(i for i, raw in enumerate(lines) if not raw.startswith("#"))
     lines[k] = "nan?" + lines[k][4:]
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(InputError, match=where(path, k + 1) + "expected a number, found 'nan?"):
+    with pytest.raises(InputError, match=where(path, k + 1) + "expected a finite number, found 'nan?"):
+        read_weights(path, 1376)
+    lines[k] = "nan " + lines[k].split(maxsplit=1)[1]  # a number, but not a finite one
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=where(path, k + 1) + "expected a finite number, found 'nan'"):
         read_weights(path, 1376)
 
 
@@ -557,7 +594,14 @@ INPUT_DATA_ERRORS = [
         "bad number",
         "atom   1.8   0.0   0.0  H",
         "atom   1.8   0.O   0.0  H",
-        "expected numbers in the 'atom' line",
+        "expected finite numbers in the 'atom' line",
+        1,
+    ),
+    (
+        "infinite coordinate",
+        "atom   1.8   0.0   0.0  H",
+        "atom   1.8   inf   0.0  H",
+        "expected finite numbers in the 'atom' line",
         1,
     ),
     (

@@ -28,6 +28,7 @@ from ase.data import atomic_numbers
 from ..errors import InputError
 from ..units import BOHR_TO_ANGSTROM, HARTREE_PER_BOHR_TO_EV_PER_ANGSTROM, HARTREE_TO_EV
 from .atomic import atomic_write
+from .numbers import finite_float
 
 
 class _Block:
@@ -87,9 +88,9 @@ def _numbers(key: str, fields: list[str], error: Callable[[str], InputError]) ->
     else:
         numbers = fields[1:want]
     try:
-        return [float(x) for x in numbers]
+        return [finite_float(x) for x in numbers]
     except ValueError:
-        raise error(f"expected numbers in the {key!r} line") from None
+        raise error(f"expected finite numbers in the {key!r} line") from None
 
 
 def _add_line(

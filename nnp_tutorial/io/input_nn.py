@@ -47,6 +47,7 @@ from ..errors import InputError, UnknownElementError
 from ..units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
 from .atomic import atomic_write
 from .nnp_settings import ACTIVATION_CODES, SCALING_MODES, NNPSettings, Normalization
+from .numbers import finite_float
 
 _HANDLED = {
     "number_of_elements",
@@ -88,9 +89,9 @@ class _Parser:
 
     def number(self, token: str, what: str) -> float:
         try:
-            return float(token)
+            return finite_float(token)
         except ValueError:
-            raise self.error(f"expected a number for {what}, found {token!r}") from None
+            raise self.error(f"expected a finite number for {what}, found {token!r}") from None
 
     def integer(self, token: str, what: str) -> int:
         try:

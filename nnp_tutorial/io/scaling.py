@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..units import HARTREE_TO_EV
 from .atomic import atomic_write
+from .numbers import finite_float
 
 
 @dataclass
@@ -101,9 +102,11 @@ def read_scaling(path: str | Path, n_functions: dict[str, int]) -> ScalingData:
             continue
         fields = raw.split()
         try:
-            values = [float(f) for f in fields]
+            values = [finite_float(f) for f in fields]
         except ValueError:
-            raise InputError(f"expected numbers, found {raw.strip()!r}", path=path, line=number) from None
+            raise InputError(
+                f"expected finite numbers, found {raw.strip()!r}", path=path, line=number
+            ) from None
         if len(rows) == len(expected):
             if len(values) == 2 and energy_range is None:
                 energy_range = (values[0] * HARTREE_TO_EV, values[1] * HARTREE_TO_EV)
@@ -120,7 +123,8 @@ def read_scaling(path: str | Path, n_functions: dict[str, int]) -> ScalingData:
 
 
 def write_scaling(scaling: ScalingData, path: str | Path) -> None:
-    """Write ``scaling.data`` in n2p2's six-column format (atomically)."""
+    """Write ``scaling.data`` in n2p2's six-column format (atomically); five columns where sigma is
+    unknown (NaN: the file it came from had none), the form RuNNer writes and :func:`read_scaling` reads."""
     lines = [
         "#" * 80,
         "# Symmetry function scaling data (written by nnp_tutorial).",
@@ -129,7 +133,9 @@ def write_scaling(scaling: ScalingData, path: str | Path) -> None:
     ]
     for ie, e in enumerate(scaling.minimum, start=1):
         for k in range(len(scaling.minimum[e])):
-            values = (scaling.minimum[e][k], scaling.maximum[e][k], scaling.mean[e][k], scaling.sigma[e][k])
+            values = [scaling.minimum[e][k], scaling.maximum[e][k], scaling.mean[e][k], scaling.sigma[e][k]]
+            if np.isnan(values[-1]):  # sigma unknown (read from a five-column file): five columns again
+                values.pop()
             lines.append(f"{ie:10d} {k + 1:10d} " + " ".join(f"{v:24.16E}" for v in values))
     if scaling.energy_range is not None:
         lo, hi = (v / HARTREE_TO_EV for v in scaling.energy_range)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from .atomic import atomic_write
+from .numbers import finite_float
 
 
 def read_weights(path: str | Path, n_connections: int) -> np.ndarray:
@@ -48,9 +49,9 @@ def read_weights(path: str | Path, n_connections: int) -> np.ndarray:
             continue
         token = content.split()[0]
         try:
-            values.append(float(token))
+            values.append(finite_float(token))
         except ValueError:
-            raise InputError(f"expected a number, found {token!r}", path=path, line=number) from None
+            raise InputError(f"expected a finite number, found {token!r}", path=path, line=number) from None
     if len(values) != n_connections:
         raise InputError(
             f"the network topology needs {n_connections} connections, the file has {len(values)}",
@@ -70,6 +71,8 @@ def write_weights(connections: np.ndarray, layer_sizes: list[int], path: str | P
         Neurons per layer, input layer first, output (1) last.
     path : str or Path
     """
+    if not np.all(np.isfinite(connections)):
+        raise ValueError(f"refusing to write {path}: the connections are not all finite (a diverged model?)")
     need = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
     if len(connections) != need:
         raise ValueError(

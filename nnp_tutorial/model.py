@@ -48,8 +48,8 @@ from ase import Atoms
 from .activations import ACTIVATIONS
 from .architecture import Architecture, NetworkConstants, layer_sizes, n_connections
 from .descriptors import SymmetryFunctionSet
-from .descriptors.neighbors import NeighborSearch, PairList
-from .errors import UnknownNameError
+from .descriptors.neighbors import MIN_PAIR_DISTANCE_A, NeighborSearch, PairList, closest_pair
+from .errors import InputError, UnknownNameError
 from .io import (
     NNPSettings,
     Normalization,
@@ -276,6 +276,13 @@ class BehlerParrinelloNetwork:
         if engine == "loops" and dtype != "float64":
             raise ValueError(f"the loops engine runs in float64 only, not {dtype}; use engine='graph'")
         pairs = self.descriptor.pairs(atoms, neighbor_search)
+        i, j, r = closest_pair(pairs)
+        if r < MIN_PAIR_DISTANCE_A:
+            symbols = atoms.get_chemical_symbols()
+            raise InputError(
+                f"atoms {i} ({symbols[i]}) and {j} ({symbols[j]}) are {r:.3f} Å apart, closer than "
+                f"{MIN_PAIR_DISTANCE_A} Å: atoms on top of each other, not a structure to evaluate"
+            )
         if engine == "loops":
             return self._evaluate_loops(atoms, pairs)
         return self._evaluate_graph(atoms, pairs, dtype, max_triples)

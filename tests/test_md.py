@@ -275,6 +275,18 @@ def test_unstable_model_is_a_result_not_a_crash(cheng, box, tmp_path):
     assert again.status == "unstable"  # a rerun reports the recorded result, evaluating nothing
 
 
+def test_atoms_on_top_of_each_other_make_the_run_unstable_at_step_0(cheng, box, tmp_path):
+    """A starting structure with two coincident atoms: status 'unstable' at step 0, the atoms named."""
+    atoms = box.copy()
+    atoms.positions[1] = atoms.positions[0]
+    run = run_md(atoms, NNPCalculator(cheng), ensemble="nvt", steps=10, out_dir=tmp_path, progress=False)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert run.status == summary["status"] == "unstable" and summary["failure_step"] == 0
+    assert "atoms 0 (O) and 1 (H) are 0.000 Å apart" in summary["reason"] or (
+        "atoms 1 (H) and 0 (O) are 0.000 Å apart" in summary["reason"]
+    )
+
+
 @pytest.mark.parametrize("ensemble", ["nve", "nvt", "npt"])
 def test_resume_after_ctrl_c_equals_uninterrupted(cheng, box, tmp_path, ensemble):
     """Ctrl-C at step 27, then rerun: rows and frames equal a straight 40-step run, bit for bit."""

@@ -516,3 +516,12 @@ def test_models_of_one_architecture_share_compiled_functions_but_not_numbers(des
     for key, model in (("a", a), ("b", b)):  # the shared label graphs use each model's numbers too
         per_atom, _ = LabelFunctions(model).energy(raw[0], len(atoms))
         assert per_atom == pytest.approx(shared[key].energy / len(atoms), rel=1e-13, abs=0)
+
+
+def test_atoms_on_top_of_each_other_are_refused_naming_them_and_their_distance(cheng):
+    from nnp_tutorial.errors import InputError
+
+    atoms = Atoms("OHH", positions=[[0, 0, 0], [0, 0, 0.05], [0.9, 0, 0]], cell=[8, 8, 8], pbc=True)
+    for engine in ("loops", "graph"):
+        with pytest.raises(InputError, match=r"atoms [01] \([OH]\) and [01] \([OH]\) are 0\.050 Å apart"):
+            cheng.evaluate(atoms, engine=engine)

@@ -109,6 +109,12 @@ def run_command(args: argparse.Namespace) -> int:
             atoms, calculator, steps=steps, max_steps=max_steps, extend_steps=extend, **options
         )
         print(f"  --until-converged: {verdict.status} after {run.thermo['time_ps'].iloc[-1]:g} ps")
+    if run.thermo.empty:  # unstable before its first step (e.g. atoms on top of each other): a result
+        print(
+            f"{settings.ensemble} {atoms.get_chemical_formula()}: {run.status} at the start: "
+            f"{run.instability.reason}"
+        )
+        return 0
     used = [args.model] + ([inputs.start_source(args.start)[0]] if args.start else [])
     provenance = record(args.argv, used, data_dir=args.data_dir).to_dict()
     analysis = analyse_run(args.out, pair=tuple(args.rdf_pair), provenance=provenance)

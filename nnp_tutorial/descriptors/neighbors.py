@@ -228,6 +228,23 @@ def element_rows(species: np.ndarray, n_species: int) -> np.ndarray:
     return rows
 
 
+#: Closer than this (Å), two atoms sit on top of each other: the symmetry functions of a
+#: pair at r = 0 are undefined and nothing near it is a structure (the shortest distance in
+#: water, the O–H bond, is about 0.96 Å). Evaluating such a structure is refused; MD's
+#: stability check (:class:`~nnp_tutorial.md.stability.StabilityCriteria`) stops a run
+#: well before, at 0.5 Å.
+MIN_PAIR_DISTANCE_A = 0.1
+
+
+def closest_pair(pairs: PairList) -> tuple[int, int, float]:
+    """The centre and neighbour of the shortest pair and its length (Å); (-1, -1, inf) without pairs."""
+    if len(pairs.vectors) == 0:
+        return -1, -1, float("inf")
+    squared = np.einsum("ij,ij->i", pairs.vectors, pairs.vectors)
+    p = int(np.argmin(squared))
+    return int(pairs.centers[p]), int(pairs.neighbors[p]), float(np.sqrt(squared[p]))
+
+
 def neighbor_pairs(
     positions: np.ndarray,
     cell: np.ndarray,

@@ -230,7 +230,10 @@ class _Loop:
             Trajectory(self.out / TRAJECTORY_FILE, mode) as traj,
             tqdm(total=steps, initial=start, unit="step", disable=not progress, smoothing=0.1) as bar,
         ):
-            self.atoms.get_forces()  # energy, forces and stress of the starting state
+            try:
+                self.atoms.get_forces()  # energy, forces and stress of the starting state
+            except InputError as exc:  # e.g. atoms on top of each other: unstable from the start
+                return Instability(f"the starting structure: {exc}", start, self._time_ps(start)), start
             instability = self.monitor.check(self.atoms, start, self._time_ps(start))
             self._record(log, traj if new_trajectory else None, start)
             step = start

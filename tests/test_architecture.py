@@ -1,5 +1,5 @@
-"""The package's shape: no import cycles (function-level imports included), no imports of another
-module's private names, small files. Read from the source's syntax trees, nothing is imported."""
+"""The package's shape: no import cycles (function-level and annotation-only imports included), no
+imports of another module's private names, small files. Read from the syntax trees, nothing imported."""
 
 from __future__ import annotations
 
@@ -30,24 +30,13 @@ def resolve(module: str, node: ast.ImportFrom) -> str:
     return f"{package}.{node.module}" if node.module else package
 
 
-def is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def imports(module: str) -> list[tuple[str, str | None, int]]:
     """(imported module, imported name or None, line) of every import in ``module``, at any depth,
-    except those under ``if TYPE_CHECKING:`` (annotations only: never run)."""
+    those under ``if TYPE_CHECKING:`` included (a cycle of annotations is still a cycle to a reader)."""
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     found: list[tuple[str, str | None, int]] = []
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and is_type_checking(node):
-            for child in node.orelse:
-                visit(child)
-            return
         if isinstance(node, ast.Import):
             found.extend((alias.name, None, node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

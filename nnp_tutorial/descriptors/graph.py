@@ -19,17 +19,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
 
 from .cutoffs import CutoffFunction
 from .neighbors import PairList, triples
-from .terms import TermGroup
-
-if TYPE_CHECKING:
-    from .set import SymmetryFunctionSet
+from .terms import GroupedFunctions, TermGroup
 
 
 @dataclass
@@ -342,10 +338,11 @@ class DescriptorGraph:
 
     Parameters
     ----------
-    descriptor : SymmetryFunctionSet
+    descriptor : GroupedFunctions
+        A :class:`~nnp_tutorial.descriptors.SymmetryFunctionSet`, or anything with its term groups.
     """
 
-    def __init__(self, descriptor: SymmetryFunctionSet) -> None:
+    def __init__(self, descriptor: GroupedFunctions) -> None:
         self.descriptor = descriptor
         self.radial_terms = [RadialTerms(g) for g in descriptor.radial_groups]
         self.angular_terms = [AngularTerms(g) for g in descriptor.angular_groups]

@@ -37,7 +37,6 @@ import os
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -50,9 +49,7 @@ from .loop_kernels import (
     radial_forward,
 )
 from .neighbors import PairList, element_rows, shift_codes
-
-if TYPE_CHECKING:
-    from .descriptors import SymmetryFunctionSet
+from .terms import GroupedFunctions
 
 #: Threads of the loops (one per core, at most four).
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
@@ -79,7 +76,8 @@ class DescriptorLoops:
 
     Parameters
     ----------
-    descriptor : SymmetryFunctionSet
+    descriptor : GroupedFunctions
+        A :class:`~nnp_tutorial.descriptors.SymmetryFunctionSet`, or anything with its term groups.
 
     Examples
     --------
@@ -96,7 +94,7 @@ class DescriptorLoops:
     True
     """
 
-    def __init__(self, descriptor: SymmetryFunctionSet) -> None:
+    def __init__(self, descriptor: GroupedFunctions) -> None:
         self.descriptor = descriptor
         groups = [*descriptor.radial_groups, *descriptor.angular_groups]
         #: distinct (eta, r_s, r_c) of all functions: the columns of the pair terms

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from .functions import SymmetryFunction
+
+if TYPE_CHECKING:
+    from .cutoffs import CutoffFunction
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,17 @@ class TermGroup:
     def angular_of(self) -> list[int]:
         """Index into :attr:`angular_keys` of each function of an angular group."""
         return [self.angular_keys.index((sf.lambda_, sf.zeta)) for sf in self.functions]
+
+
+class GroupedFunctions(Protocol):
+    """What an engine reads of a set of symmetry functions: its elements, function counts, cutoff
+    and term groups (:class:`~nnp_tutorial.descriptors.SymmetryFunctionSet` is one). The engines
+    are built on this contract rather than on the set, which builds them."""
+
+    elements: list[str]
+    n_functions: dict[str, int]
+    cutoff: float
+    cutoff_function: CutoffFunction
+    cutoff_alpha: float
+    radial_groups: list[TermGroup]
+    angular_groups: list[TermGroup]

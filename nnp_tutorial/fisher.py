@@ -120,13 +120,13 @@ def l1_gradients(
         for b, (batch, atoms, descriptors, derivatives) in enumerate(
             tqdm(prepared, total=n_batches, disable=not progress, desc="Fisher information")
         ):
-            energy, forces = cache.reference(batch.frame)
+            reference = batch.labels(*cache.reference(batch.frame))
             if batch.kind == "energy":
                 value, gradient = labels.energy(descriptors, len(atoms))
-                gradient *= np.sign(value - energy)
+                gradient *= np.sign(value - reference[0])
             else:
                 _, gradient = labels.force_sign_gradient(
-                    descriptors, atoms, batch.components, forces[batch.components], derivatives
+                    descriptors, atoms, batch.components, reference, derivatives
                 )
             gradients[b] = draws.scale(batch) * gradient
     return gradients

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -62,9 +61,6 @@ from .io import (
 )
 from .scaling import InputScaling
 from .units import BOHR_TO_ANGSTROM, HARTREE_TO_EV
-
-if TYPE_CHECKING:
-    from .descriptors.graph import DescriptorInputs
 
 INITIALIZATIONS = ("xavier", "nguyen-widrow")
 
@@ -298,8 +294,8 @@ class BehlerParrinelloNetwork:
         atomic = np.zeros(n_atoms)
         members = [np.flatnonzero(species == k) for k in range(len(self.elements))]  # atoms per element
         for mask in chunks:
-            inputs, chunk = self._chunk_inputs(pairs, mask, members, whole=len(chunks) == 1)
-            inputs = self.descriptor.graph.padded(inputs)
+            inputs = self.descriptor.graph.padded(self.descriptor.graph.inputs(pairs, mask))
+            chunk = [m[mask[m]] for m in members]  # the chunk's atoms of each element, in row order
             e, f, v, per_element = self.compiled_graph(
                 inputs.tensors(tf.as_dtype(dtype)), inputs.n_rows, n_atoms
             )
@@ -309,18 +305,6 @@ class BehlerParrinelloNetwork:
             for m, x in zip(chunk, per_element):
                 atomic[m] = x.numpy()
         return _evaluation(atoms, energy, forces, atomic, virial)
-
-    def _chunk_inputs(
-        self, pairs: PairList, mask: np.ndarray, members: list[np.ndarray], *, whole: bool
-    ) -> tuple[DescriptorInputs, list[np.ndarray]]:
-        """The graph's inputs for the central atoms in ``mask`` and, per element, those atoms' indices.
-
-        ``mask`` is a bool array of shape (n_atoms,), ``members`` the atom indices of
-        each element; ``whole`` says that ``mask`` selects every atom.
-        """
-        if whole:
-            return self.descriptor.graph.inputs(pairs), members  # rows: position among atoms of the element
-        return self.descriptor.graph.inputs(pairs, mask), [m[mask[m]] for m in members]
 
     def _evaluate_loops(self, atoms: Atoms, pairs: PairList) -> Evaluation:
         """:meth:`evaluate` with the symmetry functions as compiled loops."""

@@ -365,7 +365,7 @@ class DrawnAtomDerivatives:
         self.angular_slots = [
             np.searchsorted(self.angular_keys, keys) for _, keys, _, _ in loops.angular_groups
         ]
-        self._memory = threading.local()  # pair-term tables and scratch reused by each thread
+        self._memory = threading.local()  # the angular pair-term table, reused by each thread
 
     def pair_terms(
         self, r: np.ndarray, inverse_r: np.ndarray, drawn_pairs: np.ndarray
